@@ -1,0 +1,1 @@
+"""A member library's local catalogue (in its own schema): Instance -> HoldingsRecord -> Item."""

@@ -1,0 +1,23 @@
+"""Readable ids (hrids) for instances, holdings and items: a prefix and a zero-padded number."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+PREFIXES = {"instance": "in", "holdings": "ho", "item": "it"}
+
+
+def ensure_sequences() -> None:
+    with connection.cursor() as cursor:
+        for kind in PREFIXES:
+            cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS hrid_{kind}_seq")
+
+
+def next_hrids(kind: str, count: int) -> list[str]:
+    """``count`` new hrids of ``kind`` from a sequence in the current schema."""
+    prefix = PREFIXES[kind]
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT nextval('hrid_{kind}_seq') FROM generate_series(1, %s)", [count])
+        return [f"{prefix}{n:08d}" for (n,) in cursor.fetchall()]

@@ -1,0 +1,2 @@
+def library(request):
+    return {"current_library": getattr(request, "library", None)}
