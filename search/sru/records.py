@@ -1,0 +1,251 @@
+"""Union records as MARCXML, UNIMARC XML and Dublin Core, for SRU and OAI-PMH.
+
+A union record keeps its master record as UTF-8 ISO 2709 (``UnionRecord.marc``) in the
+master's own format. MARC21 masters are served byte-faithfully as MARC21 slim XML. A UNIMARC
+(CNMARC) master is served faithfully only as UNIMARC slim XML; asked for MARC21, we do not
+pretend to convert it field by field: we build a minimal MARC21 record from the union record's
+mapped fields (title, authors, imprint, ISBN, CLC, ...) and say so in a 588 source note.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lxml import etree
+from pymarc import Field, Indicators, Record, Subfield
+
+logger = logging.getLogger(__name__)
+
+MARC21_NS = "http://www.loc.gov/MARC21/slim"
+MARC21_XSD = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
+UNIMARC_NS = "http://www.bncf.firenze.sbn.it/unimarc/slim"
+UNIMARC_XSD = "http://www.bncf.firenze.sbn.it/unimarc/slim/unimarcslim.xsd"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+OAI_DC_XSD = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
+SRW_DC_NS = "info:srw/schema/1/dc-schema"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+
+UNIMARC_FORMATS = ("unimarc", "cnmarc")
+
+# material type -> (leader/06 type of record, leader/07 bibliographic level)
+_LEADER_TYPES = {
+    "book": ("a", "m"),
+    "serial": ("a", "s"),
+    "score": ("c", "m"),
+    "map": ("e", "m"),
+    "video": ("g", "m"),
+    "audio": ("j", "m"),
+    "electronic": ("m", "m"),
+    "manuscript": ("t", "m"),
+    "mixed": ("p", "c"),
+    "other": ("a", "m"),
+}
+_DCMI_TYPES = {
+    "book": "Text",
+    "serial": "Text",
+    "manuscript": "Text",
+    "score": "Text",
+    "map": "StillImage",
+    "video": "MovingImage",
+    "audio": "Sound",
+    "electronic": "Software",
+    "mixed": "Collection",
+    "other": "Text",
+}
+
+
+def master_record(union_record) -> Record | None:
+    """The master record as pymarc parsed it from UTF-8 ISO 2709, or None if unusable."""
+    data = bytes(union_record.marc or b"")
+    if not data:
+        return None
+    try:
+        record = Record(data=data, force_utf8=True, utf8_handling="replace")
+    except Exception as exc:  # a damaged master must not break a harvest or a search response
+        logger.warning("union record %s: master record unreadable: %s", union_record.urid, exc)
+        return None
+    return record
+
+
+def is_unimarc(union_record) -> bool:
+    return (union_record.record_format or "").lower() in UNIMARC_FORMATS
+
+
+def marc21_record(union_record) -> Record:
+    """A MARC21 record for the union record: the master itself when it is MARC21."""
+    if not is_unimarc(union_record):
+        record = master_record(union_record)
+        if record is not None:
+            return record
+    return minimal_marc21(union_record)
+
+
+def unimarc_record(union_record) -> Record | None:
+    """The UNIMARC master, or None when the master is not UNIMARC."""
+    if not is_unimarc(union_record):
+        return None
+    return master_record(union_record)
+
+
+def _sub(code: str, value) -> list[Subfield]:
+    return [Subfield(code, str(value))] if value not in (None, "") else []
+
+
+def minimal_marc21(ur) -> Record:
+    """Build MARC21 from the union record's mapped fields (no field-by-field conversion)."""
+    rtype, level = _LEADER_TYPES.get(ur.material_type, ("a", "m"))
+    record = Record(leader=f"00000n{rtype}{level} a2200000 i 4500", force_utf8=True)
+    record.add_field(Field(tag="001", data=ur.urid))
+    year = f"{ur.year:04d}" if ur.year else "    "
+    lang = (ur.languages[0] if ur.languages else "   ")[:3].ljust(3)
+    date_type = "s" if ur.year else "n"
+    fixed = f"{'':6}{date_type}{year}{'':4}xx {'':17}{lang} d"
+    record.add_field(Field(tag="008", data=fixed[:40].ljust(40)))
+    blank = Indicators(" ", " ")
+    for isbn in ur.isbns or []:
+        record.add_field(Field(tag="020", indicators=blank, subfields=_sub("a", isbn)))
+    for issn in ur.issns or []:
+        record.add_field(Field(tag="022", indicators=blank, subfields=_sub("a", issn)))
+    if len(ur.languages or []) > 1:
+        record.add_field(
+            Field(tag="041", indicators=blank, subfields=[Subfield("a", code) for code in ur.languages])
+        )
+    for clc in ur.clc or []:
+        record.add_field(Field(tag="084", indicators=blank, subfields=_sub("a", clc) + _sub("2", "clc")))
+    for position, author in enumerate(ur.authors or []):
+        name = (author or {}).get("name", "") if isinstance(author, dict) else str(author)
+        if not name:
+            continue
+        corporate = isinstance(author, dict) and author.get("type") == "corporate"
+        tag = ("110" if corporate else "100") if position == 0 else ("710" if corporate else "700")
+        role = author.get("role", "") if isinstance(author, dict) else ""
+        ind1 = "2" if corporate else "0"
+        record.add_field(
+            Field(tag=tag, indicators=Indicators(ind1, " "), subfields=_sub("a", name) + _sub("e", role))
+        )
+    title = (
+        _sub("a", ur.title) + _sub("b", ur.other_title) + _sub("n", ur.volume) + _sub("c", ur.responsibility)
+    )
+    if title:
+        record.add_field(
+            Field(tag="245", indicators=Indicators("1" if ur.authors else "0", "0"), subfields=title)
+        )
+    for parallel in ur.parallel_titles or []:
+        record.add_field(Field(tag="246", indicators=Indicators("3", "1"), subfields=_sub("a", parallel)))
+    if ur.edition:
+        record.add_field(Field(tag="250", indicators=blank, subfields=_sub("a", ur.edition)))
+    imprint = _sub("a", ur.place) + _sub("b", ur.publisher) + _sub("c", ur.year)
+    if imprint:
+        record.add_field(Field(tag="264", indicators=Indicators(" ", "1"), subfields=imprint))
+    if ur.extent:
+        record.add_field(Field(tag="300", indicators=blank, subfields=_sub("a", ur.extent)))
+    for series in ur.series or []:
+        record.add_field(Field(tag="490", indicators=Indicators("0", " "), subfields=_sub("a", series)))
+    if ur.summary:
+        record.add_field(Field(tag="520", indicators=blank, subfields=_sub("a", ur.summary)))
+    if is_unimarc(ur):
+        record.add_field(
+            Field(
+                tag="588",
+                indicators=Indicators("0", " "),
+                subfields=_sub(
+                    "a",
+                    "Minimal MARC21 built from a UNIMARC master record; "
+                    "request UNIMARC XML for the full record.",
+                ),
+            )
+        )
+    for subject in ur.subjects or []:
+        record.add_field(Field(tag="653", indicators=blank, subfields=_sub("a", subject)))
+    return record
+
+
+def _clean(text: str) -> str:
+    # XML 1.0 forbids most control characters, which damaged records sometimes carry.
+    return "".join(ch for ch in str(text) if ch in "\t\n\r" or ord(ch) >= 0x20)
+
+
+def marcxml_element(record: Record, namespace: str = MARC21_NS, schema_location: str | None = None):
+    """MARC slim XML (MARC21 or UNIMARC namespace) for a pymarc record."""
+    nsmap = {None: namespace}
+    if schema_location:
+        nsmap["xsi"] = XSI_NS
+    root = etree.Element(f"{{{namespace}}}record", nsmap=nsmap)
+    if schema_location:
+        root.set(f"{{{XSI_NS}}}schemaLocation", f"{namespace} {schema_location}")
+    leader = etree.SubElement(root, f"{{{namespace}}}leader")
+    leader.text = _clean(str(record.leader))
+    for fld in record.fields:
+        if fld.is_control_field():
+            el = etree.SubElement(root, f"{{{namespace}}}controlfield", tag=fld.tag)
+            el.text = _clean(fld.data or "")
+        else:
+            ind = list(fld.indicators or [" ", " "]) + [" ", " "]
+            el = etree.SubElement(
+                root, f"{{{namespace}}}datafield", tag=fld.tag, ind1=ind[0] or " ", ind2=ind[1] or " "
+            )
+            for sub in fld.subfields:
+                sf = etree.SubElement(el, f"{{{namespace}}}subfield", code=sub.code)
+                sf.text = _clean(sub.value)
+    return root
+
+
+def marc21_element(union_record, schema_location: bool = False):
+    return marcxml_element(marc21_record(union_record), MARC21_NS, MARC21_XSD if schema_location else None)
+
+
+def unimarc_element(union_record, schema_location: bool = False):
+    record = unimarc_record(union_record)
+    if record is None:
+        return None
+    return marcxml_element(record, UNIMARC_NS, UNIMARC_XSD if schema_location else None)
+
+
+def dc_values(ur) -> list[tuple[str, str]]:
+    """(element, value) pairs of simple Dublin Core for a union record."""
+    values: list[tuple[str, str]] = []
+    if ur.title:
+        title = ur.title + (f" : {ur.other_title}" if ur.other_title else "")
+        values.append(("title", title))
+    for parallel in ur.parallel_titles or []:
+        values.append(("title", parallel))
+    for position, author in enumerate(ur.authors or []):
+        name = author.get("name", "") if isinstance(author, dict) else str(author)
+        if name:
+            values.append(("creator" if position == 0 else "contributor", name))
+    for subject in ur.subjects or []:
+        values.append(("subject", subject))
+    for clc in ur.clc or []:
+        values.append(("subject", f"CLC {clc}"))
+    if ur.summary:
+        values.append(("description", ur.summary))
+    if ur.publisher:
+        values.append(("publisher", ur.publisher))
+    if ur.year:
+        values.append(("date", str(ur.year)))
+    values.append(("type", _DCMI_TYPES.get(ur.material_type, "Text")))
+    if ur.extent:
+        values.append(("format", ur.extent))
+    values.append(("identifier", ur.urid))
+    for isbn in ur.isbns or []:
+        values.append(("identifier", f"urn:isbn:{isbn}"))
+    for issn in ur.issns or []:
+        values.append(("identifier", f"urn:issn:{issn}"))
+    for lang in ur.languages or []:
+        values.append(("language", lang))
+    for series in ur.series or []:
+        values.append(("relation", series))
+    return values
+
+
+def dc_element(union_record, flavour: str = "oai_dc"):
+    """``oai_dc:dc`` (OAI-PMH) or ``srw_dc:dc`` (SRU) for a union record."""
+    if flavour == "oai_dc":
+        root = etree.Element(f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS})
+        root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_DC_NS} {OAI_DC_XSD}")
+    else:
+        root = etree.Element(f"{{{SRW_DC_NS}}}dc", nsmap={"srw_dc": SRW_DC_NS, "dc": DC_NS})
+    for name, value in dc_values(union_record):
+        etree.SubElement(root, f"{{{DC_NS}}}{name}").text = _clean(value)
+    return root
