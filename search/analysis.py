@@ -1,0 +1,209 @@
+"""Text analysis shared by every search backend, so a query finds the same records on each.
+
+* ``fold``: full-width to half-width (NFKC), traditional to simplified Chinese (OpenCC),
+  lower case, accents removed from Latin letters.
+* ``tokens``: Chinese, Japanese and Korean runs become overlapping character bigrams (what
+  Elasticsearch's ``cjk_bigram`` filter emits); at index time single characters are kept too so
+  a one-character query still matches; Latin words and numbers are single tokens.
+* ``pinyin_tokens``: titles are also findable by pinyin and pinyin initials ("xiyouji", "xyj"
+  find 西游记): every suffix of a Chinese run, spelt out (up to ``PINYIN_SYLLABLES``
+  syllables), matched by prefix at query time.
+* ``isbn_forms``/``issn_form``: ISBN-10 and ISBN-13 of a book are both indexed.
+* ``clc_prefixes``: every prefix of a Chinese Library Classification number ("I24" finds I247.5);
+  ``clc_class`` is its main class (one of the 22 letters).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+from django.utils.translation import gettext as _
+from opencc import OpenCC
+from pypinyin import lazy_pinyin
+
+from search.exceptions import BadSearchParameter
+
+# Chinese (Han, with extensions and compatibility ideographs), kana, Hangul.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff"
+_RUN = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+_HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
+_LATIN_WORD = re.compile(r"^[a-z]+$")
+
+# The 22 main classes of the Chinese Library Classification.
+CLC_CLASSES = tuple("ABCDEFGHIJKNOPQRSTUVXZ")
+PINYIN_SYLLABLES = 8
+PINYIN_MIN_PREFIX = 2
+
+_t2s = OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_cached(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _t2s.convert(text)
+    text = text.lower()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFD", text)
+        text = unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
+    return text
+
+
+def fold(text: str) -> str:
+    """Normalised text: half-width, simplified, lower case, no accents."""
+    if not text:
+        return ""
+    if len(text) <= 200:
+        return _fold_cached(text)
+    return _fold_cached.__wrapped__(text)
+
+
+def tokens(text: str, *, query: bool = False) -> list[tuple[str, int]]:
+    """(token, position) pairs of folded text. Positions let phrases match adjacent tokens.
+
+    A Chinese run of n >= 2 characters gives n - 1 bigrams at consecutive positions; at index
+    time (``query=False``) each character is also emitted as a unigram, at the position of the
+    bigram it starts, so a single-character query matches.
+    """
+    out: list[tuple[str, int]] = []
+    pos = 1
+    for match in _RUN.finditer(fold(text)):
+        cjk, word = match.group(1), match.group(2)
+        if word:
+            out.append((word, pos))
+            pos += 1
+            continue
+        if len(cjk) == 1:
+            out.append((cjk, pos))
+            pos += 1
+            continue
+        for i in range(len(cjk) - 1):
+            out.append((cjk[i : i + 2], pos + i))
+        if not query:
+            for i, char in enumerate(cjk):
+                out.append((char, pos + i))
+        pos += len(cjk) - 1
+    return out
+
+
+def token_list(text: str, *, query: bool = False) -> list[str]:
+    return [tok for tok, _pos in tokens(text, query=query)]
+
+
+def pinyin_tokens(text: str) -> set[str]:
+    """Pinyin and pinyin-initial spellings of every suffix of each Chinese run in ``text``."""
+    out: set[str] = set()
+    for run in _HAN_RUN.findall(fold(text)):
+        full = lazy_pinyin(run, errors="ignore")
+        initials = [s[:1] for s in full]
+        for i in range(len(full)):
+            tail = full[i : i + PINYIN_SYLLABLES]
+            out.add("".join(tail))
+            out.add("".join(initials[i : i + PINYIN_SYLLABLES]))
+    return {t for t in out if len(t) >= PINYIN_MIN_PREFIX}
+
+
+def pinyin_query(text: str) -> str | None:
+    """The folded query word if it could be pinyin (Latin letters only), else None."""
+    word = fold(text).replace(" ", "").replace("'", "")
+    if len(word) >= PINYIN_MIN_PREFIX and _LATIN_WORD.match(word):
+        return word
+    return None
+
+
+_ISBN_CHARS = re.compile(r"[\s\-‐‑–—]")
+
+
+def _isbn10_check(digits9: str) -> str:
+    total = sum((10 - i) * int(d) for i, d in enumerate(digits9))
+    check = (11 - total % 11) % 11
+    return "X" if check == 10 else str(check)
+
+
+def _isbn13_check(digits12: str) -> str:
+    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits12))
+    return str((10 - total % 10) % 10)
+
+
+def isbn_forms(value: str) -> set[str]:
+    """Both forms of an ISBN (hyphens dropped), for indexing and for queries.
+
+    Check digits are recomputed rather than trusted, so a book catalogued with a mistyped check
+    digit is still found by its correct ISBN; anything that is not 10 or 13 digits is returned
+    as typed (folded).
+    """
+    raw = _ISBN_CHARS.sub("", value or "").upper()
+    if not raw:
+        return set()
+    forms = {raw}
+    if re.fullmatch(r"\d{9}[\dX]", raw):
+        forms.add(raw[:9] + _isbn10_check(raw[:9]))
+        body = "978" + raw[:9]
+        forms.add(body + _isbn13_check(body))
+    elif re.fullmatch(r"97[89]\d{10}", raw):
+        forms.add(raw[:12] + _isbn13_check(raw[:12]))
+        if raw.startswith("978"):
+            forms.add(raw[3:12] + _isbn10_check(raw[3:12]))
+    return forms
+
+
+def looks_like_isbn(text: str) -> bool:
+    raw = _ISBN_CHARS.sub("", text or "").upper()
+    return bool(re.fullmatch(r"\d{9}[\dX]|97[89]\d{10}", raw))
+
+
+def issn_form(value: str) -> str:
+    return _ISBN_CHARS.sub("", value or "").upper()
+
+
+def looks_like_issn(text: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}-?\d{3}[\dXx]", (text or "").strip()))
+
+
+_CLC_JUNK = re.compile(r"[\s]")
+
+
+def clc_normal(code: str) -> str:
+    return _CLC_JUNK.sub("", unicodedata.normalize("NFKC", code or "")).upper()
+
+
+def clc_prefixes(code: str) -> set[str]:
+    """Every prefix of a CLC number: I247.5 -> I, I2, I24, I247, I247.5."""
+    code = clc_normal(code)
+    out = set()
+    for i in range(1, len(code) + 1):
+        prefix = code[:i]
+        if prefix[-1] in '.-/=:"()<>[]':
+            continue
+        out.add(prefix)
+    return out
+
+
+def clc_class(code: str) -> str | None:
+    code = clc_normal(code)
+    return code[0] if code and code[0] in CLC_CLASSES else None
+
+
+_YEAR = re.compile(r"^\s*(\d{1,4})?\s*(?:(-|–|~|至|到)\s*(\d{1,4})?)?\s*$")
+
+
+def year_range(text: str) -> tuple[int | None, int | None]:
+    """``1990`` -> (1990, 1990); ``1990-2000``, ``1990-``, ``-2000`` -> ranges."""
+    match = _YEAR.match(fold(text))
+    if not match or not (match.group(1) or match.group(3)):
+        raise BadSearchParameter(
+            _("“%(text)s” is not a year or a year range like 1990-2000.") % {"text": text}
+        )
+    low = int(match.group(1)) if match.group(1) else None
+    high = int(match.group(3)) if match.group(3) else None
+    if match.group(2) is None:
+        high = low
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return low, high
+
+
+def title_key(title: str) -> str:
+    """Folded title without spaces or punctuation, for exact-title matches and title sorting."""
+    return "".join(ch for ch in fold(title) if ch.isalnum())[:200]

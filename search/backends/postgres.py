@@ -1,0 +1,473 @@
+"""PostgreSQL full-text backend (the default): stock PostgreSQL only, no extensions.
+
+Design for broad queries (a common word can match hundreds of thousands of records):
+
+* matching is one GIN lookup per term on tsvectors of our own tokens (``search.analysis``);
+* the matches are read once (a materialised CTE holding id, static rank and facet keys); from
+  it come the total, all facet counts (one ``unnest``/``GROUP BY`` over ``facet_keys``) and a
+  bounded candidate set: the ``CANDIDATES`` best by static rank (how many members hold the
+  record), with exact-title and exact-pinyin matches always first;
+* only those candidates are scored with ``ts_rank`` (title weighted above other fields), so
+  ranking cost does not grow with the number of matches. When a search matches fewer records
+  than ``CANDIDATES`` (the usual, specific search) every match is ranked;
+* pages beyond the candidate window continue in static-rank order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import DatabaseError, connection, transaction
+from django.utils.translation import gettext as _
+from pypinyin import lazy_pinyin
+
+from search import analysis
+from search.contract import FACETS, SORTS, BoolNode, Node, SearchBackend, SearchQuery, SearchResult, Term
+from search.exceptions import BadSearchParameter
+
+TABLE = "search_document"
+CANDIDATES = 1000
+MAX_WINDOW = 10000  # offset + limit, as Elasticsearch's max_result_window
+FIELD_GAP = 100  # position gap between fields so phrases do not span two fields
+MAX_POSITION = 16383
+
+
+# --- Building rows -------------------------------------------------------------------------
+
+
+def _lexeme(tok: str) -> str:
+    return "'" + tok.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class _VectorBuilder:
+    """Accumulates (token, position) pairs from several fields into one tsvector literal."""
+
+    def __init__(self):
+        self.positions: dict[str, list[int]] = defaultdict(list)
+        self.offset = 0
+
+    def add_text(self, text: str, *, limit: int | None = None) -> None:
+        if not text:
+            return
+        if limit:
+            text = text[:limit]
+        last = 0
+        for tok, pos in analysis.tokens(text):
+            p = min(self.offset + pos, MAX_POSITION)
+            plist = self.positions[tok]
+            if len(plist) < 256:
+                plist.append(p)
+            last = max(last, pos)
+        self.offset = min(self.offset + last + FIELD_GAP, MAX_POSITION)
+
+    def add_tokens(self, toks: Iterable[str]) -> None:
+        for tok in toks:
+            if tok:
+                self.positions.setdefault(tok, [])
+
+    def literal(self) -> str:
+        parts = []
+        for tok, plist in self.positions.items():
+            if plist:
+                parts.append(_lexeme(tok) + ":" + ",".join(map(str, sorted(set(plist)))))
+            else:
+                parts.append(_lexeme(tok))
+        return " ".join(parts)
+
+
+def _vector(*texts: str, limit: int | None = None) -> str:
+    builder = _VectorBuilder()
+    for text in texts:
+        builder.add_text(text, limit=limit)
+    return builder.literal()
+
+
+def facet_keys(doc: dict) -> list[str]:
+    keys = [f"library:{c}" for c in doc["libraries"]]
+    keys += [f"district:{c}" for c in doc["districts"]]
+    keys.append(f"material_type:{doc['material_type']}")
+    keys += [f"language:{lang}" for lang in doc["languages"]]
+    if doc["year"] is not None:
+        keys.append(f"year:{doc['year']}")
+    keys += [f"clc_class:{c}" for c in doc["clc_classes"]]
+    keys.append(f"available:{'true' if doc['available'] else 'false'}")
+    return [k[:60] for k in dict.fromkeys(keys)]
+
+
+def static_rank(doc: dict) -> int:
+    return doc["holdings_count"] * 100 + min(doc.get("items_total", 0), 99)
+
+
+def row_for(doc: dict) -> tuple:
+    """The ``search_document`` row of a search document (see ``search.documents``)."""
+    titles = [doc["title"], doc["other_title"], *doc["parallel_titles"], doc["volume"]]
+    title_text = " ".join(t for t in titles if t)
+    authors = " ".join(doc["authors"])
+    subjects = " ".join(doc["subjects"])
+    isbns = sorted({form for value in doc["isbns"] for form in analysis.isbn_forms(value)})
+    issns = sorted({analysis.issn_form(v) for v in doc["issns"] if v})
+    clc = sorted({p for code in doc["clc"] for p in analysis.clc_prefixes(code)})
+
+    anyv = _VectorBuilder()
+    for text in (
+        title_text,
+        " ".join(doc["series"]),
+        doc["responsibility"],
+        authors,
+        subjects,
+        doc["publisher"],
+        doc["edition"],
+    ):
+        anyv.add_text(text)
+    anyv.add_text(doc["summary"], limit=2000)
+    anyv.add_tokens(i.lower() for i in isbns)
+    anyv.add_tokens(i.lower() for i in issns)
+    anyv.add_tokens(c.lower() for c in clc if len(c) >= 2)
+
+    pinyin = analysis.pinyin_tokens(doc["title"])
+    full = analysis.fold(doc["title"])
+    syllables = lazy_pinyin("".join(ch for ch in full if not ch.isspace()), errors="ignore")
+    pinyin_key = "".join(s for s in syllables if s.isalpha() and s.isascii())[:200]
+    initials_key = "".join(s[0] for s in syllables if s.isalpha() and s.isascii())[:100]
+
+    return (
+        doc["id"],
+        doc["version"],
+        doc["title"],
+        analysis.title_key(doc["title"]),
+        pinyin_key if pinyin else "",
+        initials_key if pinyin else "",
+        anyv.literal(),
+        _vector(title_text),
+        _vector(authors, doc["responsibility"]),
+        _vector(subjects),
+        _vector(doc["publisher"]),
+        " ".join(_lexeme(t) for t in sorted(pinyin)),
+        isbns,
+        issns,
+        clc,
+        facet_keys(doc),
+        doc["year"],
+        doc["available"],
+        static_rank(doc),
+    )
+
+
+_COLUMNS = (
+    "record_id, version, title, title_key, pinyin_key, initials_key, any_tv, title_tv, author_tv, "
+    "subject_tv, publisher_tv, pinyin_tv, isbns, issns, clc_prefixes, facet_keys, year, available, "
+    "static_rank"
+)
+_UPDATES = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS.split(", ")[1:])
+
+
+# --- Compiling queries ---------------------------------------------------------------------
+
+
+def _tsquery_for_tokens(toks: list[tuple[str, int]], phrase: bool) -> str | None:
+    if not toks:
+        return None
+    if not phrase or len(toks) == 1:
+        return " & ".join(dict.fromkeys(_lexeme(t) for t, _p in toks))
+    parts = [_lexeme(toks[0][0])]
+    for (_prev, ppos), (tok, pos) in zip(toks, toks[1:], strict=False):
+        parts.append(f"<{max(pos - ppos, 1)}>")
+        parts.append(_lexeme(tok))
+    return " ".join(parts)
+
+
+def _clc_like(text: str) -> str | None:
+    code = analysis.clc_normal(text)
+    if re.fullmatch(r"[A-Z]{1,2}\d[\d.\-/]*", code):
+        return code
+    return None
+
+
+class _Compiler:
+    def __init__(self):
+        self.rank_tokens: list[str] = []
+
+    def node(self, node: Node) -> tuple[str, list]:
+        if isinstance(node, Term):
+            return self.term(node)
+        if not isinstance(node, BoolNode) or not node.children:
+            raise BadSearchParameter(_("Malformed query."))
+        parts = []
+        params: list = []
+        for i, child in enumerate(node.children):
+            if node.op == "not" and i > 0:
+                saved = list(self.rank_tokens)
+                sql, p = self.node(child)
+                self.rank_tokens = saved  # excluded words do not rank
+                parts.append(f"NOT ({sql})")
+            else:
+                sql, p = self.node(child)
+                parts.append(f"({sql})")
+            params += p
+        joiner = " OR " if node.op == "or" else " AND "
+        return joiner.join(parts), params
+
+    def term(self, term: Term) -> tuple[str, list]:
+        field = term.field
+        text = term.text or ""
+        if field == "isbn":
+            forms = sorted(analysis.isbn_forms(text))
+            return ("isbns && %s::varchar[]", [forms]) if forms else ("FALSE", [])
+        if field == "issn":
+            form = analysis.issn_form(text)
+            return ("issns && %s::varchar[]", [[form]]) if form else ("FALSE", [])
+        if field == "clc":
+            code = analysis.clc_normal(text)
+            return ("clc_prefixes @> %s::varchar[]", [[code]]) if code else ("FALSE", [])
+        if field == "year":
+            low, high = analysis.year_range(text)
+            if low is None:
+                return "year <= %s", [high]
+            if high is None:
+                return "year >= %s", [low]
+            return "year BETWEEN %s AND %s", [low, high]
+        toks = analysis.tokens(text, query=True)
+        tsq = _tsquery_for_tokens(toks, term.phrase)
+        column = {
+            "any": "any_tv",
+            "title": "title_tv",
+            "author": "author_tv",
+            "subject": "subject_tv",
+            "publisher": "publisher_tv",
+        }.get(field)
+        if column is None:
+            raise BadSearchParameter(_("Unknown search field “%(field)s”.") % {"field": field})
+        if field == "any":
+            alternatives = []
+            if analysis.looks_like_isbn(text):
+                alternatives += [_lexeme(f.lower()) for f in sorted(analysis.isbn_forms(text))]
+            if analysis.looks_like_issn(text):
+                alternatives.append(_lexeme(analysis.issn_form(text).lower()))
+            code = _clc_like(text)
+            if code:
+                alternatives.append(_lexeme(code.lower()))
+            if alternatives:
+                tsq = " | ".join(([f"({tsq})"] if tsq else []) + alternatives)
+        self.rank_tokens += [t for t, _p in toks]
+        clauses, params = [], []
+        if tsq:
+            clauses.append(f"{column} @@ %s::tsquery")
+            params.append(tsq)
+        if field in ("any", "title"):
+            word = analysis.pinyin_query(text)
+            if word:
+                clauses.append("pinyin_tv @@ %s::tsquery")
+                params.append(_lexeme(word) + ":*")
+        if not clauses:
+            return "FALSE", []
+        return " OR ".join(clauses), params
+
+
+def _exact_keys(node: Node | None) -> tuple[str | None, str | None]:
+    """(folded title, pinyin word) a whole-title match would have, for the exact-title boost."""
+    terms: list[Term] = []
+    if isinstance(node, Term):
+        terms = [node]
+    elif isinstance(node, BoolNode) and node.op == "and" and all(isinstance(c, Term) for c in node.children):
+        terms = list(node.children)
+    if not terms or any(t.field not in ("any", "title") for t in terms):
+        return None, None
+    text = " ".join(t.text for t in terms)
+    key = analysis.title_key(text) or None
+    word = analysis.pinyin_query(text) if len(terms) == 1 else None
+    return key, word
+
+
+class PostgresBackend(SearchBackend):
+    name = "postgres"
+
+    def __init__(self, table: str = TABLE):
+        self.table = table
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def ensure_index(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s)", [f"public.{self.table}"])
+            if cursor.fetchone()[0] is None:
+                raise DatabaseError(f"search table {self.table} is missing; run migrate")
+
+    def index(self, documents: Iterable[dict]) -> int:
+        rows = [row_for(doc) for doc in documents]
+        if not rows:
+            return 0
+        placeholders = (
+            "(%s, %s, %s, %s, %s, %s, %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector, "
+            "%s::tsvector, %s::tsvector, %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], "
+            "%s, %s, %s, now())"
+        )
+        sql = (
+            f"INSERT INTO public.{self.table} ({_COLUMNS}, indexed_at) VALUES {placeholders} "
+            f"ON CONFLICT (record_id) DO UPDATE SET {_UPDATES}, indexed_at = now()"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        return len(rows)
+
+    def delete(self, union_record_ids: Iterable[int]) -> int:
+        ids = list(union_record_ids)
+        if not ids:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM public.{self.table} WHERE record_id = ANY(%s)", [ids])
+            return cursor.rowcount
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE public.{self.table}")
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def where(self, query: SearchQuery) -> tuple[str, list, list[str]]:
+        """SQL condition (with parameters) for a query's match and filters, and its rank tokens."""
+        clauses, params = [], []
+        compiler = _Compiler()
+        if query.query is not None:
+            sql, p = compiler.node(query.query)
+            clauses.append(f"({sql})")
+            params += p
+        for facet, values in sorted(query.filters.items()):
+            if facet not in FACETS:
+                raise BadSearchParameter(_("Unknown filter “%(facet)s”.") % {"facet": facet})
+            values = [v for v in values if v not in (None, "")]
+            if not values:
+                continue
+            clauses.append("facet_keys && %s::varchar[]")
+            params.append([f"{facet}:{v}"[:60] for v in values])
+        if query.year_from is not None:
+            clauses.append("year >= %s")
+            params.append(query.year_from)
+        if query.year_to is not None:
+            clauses.append("year <= %s")
+            params.append(query.year_to)
+        return (" AND ".join(clauses) or "TRUE"), params, compiler.rank_tokens
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        if query.sort not in SORTS:
+            raise BadSearchParameter(_("Unknown sort “%(sort)s”.") % {"sort": query.sort})
+        if query.offset < 0 or query.limit < 0 or query.offset + query.limit > MAX_WINDOW:
+            raise BadSearchParameter(
+                _("Results can be paged up to record %(n)d; narrow the search.") % {"n": MAX_WINDOW}
+            )
+        where, params, rank_tokens = self.where(query)
+        exact, word = _exact_keys(query.query)
+        rank_tsq = " | ".join(dict.fromkeys(_lexeme(t) for t in rank_tokens)) or None
+
+        m_sql = (
+            "SELECT record_id, static_rank, facet_keys, year, title_key, "
+            "COALESCE(title_key = %s OR pinyin_key = %s OR initials_key = %s, FALSE) AS exact "
+            f"FROM public.{self.table} WHERE {where}"
+        )
+        m_params = [exact, word, word, *params]
+
+        if query.sort == "relevance" and query.query is not None:
+            if query.offset + query.limit <= CANDIDATES:
+                score = (
+                    "(CASE WHEN c.exact THEN 100 ELSE 0 END)"
+                    + (
+                        " + 4 * ts_rank(d.title_tv, %s::tsquery, 1) + ts_rank(d.any_tv, %s::tsquery, 1)"
+                        if rank_tsq
+                        else ""
+                    )
+                    + " + 0.05 * ln(1 + d.static_rank)"
+                )
+                hits_sql = (
+                    f"SELECT 'h', NULL, d.record_id, {score} AS score FROM "
+                    "(SELECT record_id, exact FROM m ORDER BY exact DESC, static_rank DESC, record_id "
+                    f"LIMIT {CANDIDATES}) c JOIN public.{self.table} d USING (record_id) "
+                    "ORDER BY score DESC, d.static_rank DESC, d.record_id OFFSET %s LIMIT %s"
+                )
+                hits_params = ([rank_tsq, rank_tsq] if rank_tsq else []) + [query.offset, query.limit]
+            else:
+                hits_sql = (
+                    "SELECT 'h', NULL, record_id, NULL FROM m "
+                    "ORDER BY exact DESC, static_rank DESC, record_id OFFSET %s LIMIT %s"
+                )
+                hits_params = [query.offset, query.limit]
+        else:
+            order = {
+                "relevance": "static_rank DESC, record_id",
+                "year_desc": "year DESC NULLS LAST, static_rank DESC, record_id",
+                "year_asc": "year ASC NULLS LAST, static_rank DESC, record_id",
+                "title": "title_key, record_id",
+            }[query.sort]
+            hits_sql = f"SELECT 'h', NULL, record_id, NULL FROM m ORDER BY {order} OFFSET %s LIMIT %s"
+            hits_params = [query.offset, query.limit]
+
+        parts = ["SELECT 't', NULL::text, count(*), NULL::float8 FROM m"]
+        part_params: list = []
+        if query.facets:
+            parts.append("SELECT 'f', k, count(*), NULL FROM m, unnest(m.facet_keys) k GROUP BY k")
+        parts.append(f"({hits_sql})")
+        part_params += hits_params
+        sql = f"WITH m AS MATERIALIZED ({m_sql}) " + " UNION ALL ".join(parts)
+
+        total, ids, counts = 0, [], defaultdict(list)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, m_params + part_params)
+            rows = cursor.fetchall()
+        hits = []
+        for kind, key, number, _score in rows:
+            if kind == "t":
+                total = number
+            elif kind == "f":
+                facet, _sep, value = key.partition(":")
+                counts[facet].append((value, number))
+            else:
+                hits.append(number)
+        ids = hits
+        facets = {}
+        if query.facets:
+            for facet in FACETS:
+                values = sorted(counts.get(facet, []), key=lambda vc: (-vc[1], vc[0]))
+                facets[facet] = values[: query.facet_size]
+        return SearchResult(total=total, ids=ids, facets=facets)
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        key = analysis.title_key(prefix or "")
+        if not key:
+            return []
+        like = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses, params = ["title_key LIKE %s"], [like]
+        word = analysis.pinyin_query(prefix)
+        if word:
+            clauses += ["pinyin_key LIKE %s", "initials_key LIKE %s"]
+            params += [word + "%", word + "%"]
+        sql = " UNION ".join(
+            f"(SELECT title, static_rank FROM public.{self.table} WHERE {c} ORDER BY static_rank DESC LIMIT %s)"
+            for c in clauses
+        )
+        params = [p for pair in zip(params, [limit * 3] * len(params), strict=True) for p in pair]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT title, max(static_rank) r FROM ({sql}) s GROUP BY title ORDER BY r DESC, title",
+                params,
+            )
+            titles = [t for t, _r in cursor.fetchall() if t]
+        return titles[:limit]
+
+    def indexed_versions(self) -> dict[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT record_id, version FROM public.{self.table}")
+            return dict(cursor.fetchall())
+
+    def status(self) -> dict:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+                    [f"public.{self.table}"],
+                )
+                row = cursor.fetchone()
+        except DatabaseError as exc:
+            return {"ok": False, "error": str(exc)[:200]}
+        if row is None:
+            return {"ok": False, "error": "search table missing"}
+        return {"ok": True, "documents_estimate": max(int(row[0]), 0)}
