@@ -124,7 +124,12 @@ class Library(TenantMixin):
             return super().create_schema(check_if_exists=check_if_exists, sync_schema=False, verbosity=verbosity)
         base = self.get_base_schema()
         if getattr(self, "_clone", True) and base and schema_exists(base):
-            CloneSchema().clone_schema(base, self.schema_name, "DATA")
+            from tenants.services.schema_clone import clone_template, pg_dump_binary
+
+            if pg_dump_binary():
+                clone_template(base, self.schema_name)
+            else:
+                CloneSchema().clone_schema(base, self.schema_name, "DATA")
         else:
             with connection.cursor() as cursor:
                 cursor.execute(f'CREATE SCHEMA "{self.schema_name}"')
@@ -175,7 +180,9 @@ class Membership(models.Model):
                     | (~models.Q(role="coordinator") & models.Q(library__isnull=False, region__isnull=True))
                 ),
             ),
-            models.UniqueConstraint(fields=["user", "role", "library", "region"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["user", "role", "library", "region"], name="membership_unique", nulls_distinct=False
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -85,7 +85,8 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.D
 
     def perform_create(self, serializer):
         try:
-            serializer.save(library=self.request.library)
+            with transaction.atomic():
+                serializer.save(library=self.request.library)
         except IntegrityError:
             raise Conflict(_("That user already has that role here.")) from None
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Set up and run the project on a fresh machine that has only Python 3.11.
+
+    python3 deploy/dev.py demo   # build a demo consortium and serve it on http://127.0.0.1:8000
+    python3 deploy/dev.py test   # run ruff and the test suite
+
+Each creates ``.venv`` (if missing), installs the project with its test extras, and runs. With no
+DATABASE_URL the embedded PostgreSQL server under ``var/`` is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+
+
+def run(*cmd: str, **kwargs) -> int:
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.call(list(cmd), cwd=ROOT, **kwargs)
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed.")
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / ".installed"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    if run(str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip") != 0:
+        sys.exit("pip upgrade failed")
+    if run(str(PY), "-m", "pip", "install", "-q", "-e", ".[test]") != 0:
+        sys.exit("installing the project failed")
+    stamp.write_text(digest)
+
+
+def demo(args: list[str]) -> int:
+    env = dict(os.environ, DEBUG=os.environ.get("DEBUG", "true"), UNIONCAT_DEMO="1")
+    if run(str(PY), "manage.py", "upgrade", env=env) != 0:
+        return 1
+    return run(str(PY), "manage.py", "demo", *args, env=env)
+
+
+def test(args: list[str]) -> int:
+    if run(str(PY), "-m", "ruff", "check", ".") != 0:
+        return 1
+    code = run(str(PY), "-m", "pytest", *args)
+    if code == 5:
+        print("no tests ran: that is a failure", file=sys.stderr)
+        return 1
+    return code
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+        print(__doc__)
+        return 2
+    ensure_venv()
+    command, rest = sys.argv[1], sys.argv[2:]
+    return demo(rest) if command == "demo" else test(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

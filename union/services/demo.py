@@ -1,0 +1,86 @@
+"""The demo consortium: one province, two districts, five member libraries of different kinds,
+a coordinator and a librarian per library, and real sample records in every library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from tenants.models import Library, Membership, Region, Role
+from tenants.services.provisioning import create_library
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+REGIONS = [
+    ("demo_province", "示范省", "Demo Province", Region.Level.PROVINCE, None),
+    ("demo_east", "东城区", "East District", Region.Level.DISTRICT, "demo_province"),
+    ("demo_west", "西山县", "Xishan County", Region.Level.DISTRICT, "demo_province"),
+]
+
+LIBRARIES = [
+    # code, name, English name, kind, region, students, teachers, sample records
+    ("dongcheng_no1", "东城区第一小学图书室", "Dongcheng No. 1 Primary School Library", "primary", "demo_east", 960, 58, "cnmarc"),
+    ("dongcheng_mid", "东城区实验中学图书馆", "Dongcheng Experimental Middle School Library", "middle", "demo_east", 1500, 120, "cnmarc"),
+    ("xishan_voc", "西山县职业中专图书馆", "Xishan Vocational School Library", "vocational", "demo_west", 2100, 150, "marc21"),
+    ("xishan_nine", "西山县九年一贯制学校图书室", "Xishan Nine-Year School Library", "nine_year", "demo_west", 700, 45, "cnmarc"),
+    ("province_college", "示范师范学院图书馆", "Demo Normal College Library", "college", "demo_province", 12000, 800, "marc21"),
+]
+
+
+@dataclass
+class Login:
+    username: str
+    role: str
+    scope: str
+
+
+def build_demo(load_records: bool = True, progress=print) -> list[Login]:
+    """Create (or complete) the demo consortium; safe to run again."""
+    regions: dict[str, Region] = {}
+    for code, name, name_en, level, parent in REGIONS:
+        regions[code], _ = Region.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "level": level, "parent": regions.get(parent)}
+        )
+    User = get_user_model()
+    logins: list[Login] = []
+
+    def user(username: str, role: str, **scope) -> None:
+        account, created = User.objects.get_or_create(username=username)
+        if created:
+            account.set_password(DEMO_PASSWORD)
+            account.save()
+        Membership.objects.get_or_create(user=account, role=role, **scope)
+        where = scope.get("library") or scope.get("region")
+        logins.append(Login(username, role, str(where)))
+
+    user("coordinator", Role.COORDINATOR, region=regions["demo_province"])
+    user("coordinator_east", Role.COORDINATOR, region=regions["demo_east"])
+    user("coordinator_west", Role.COORDINATOR, region=regions["demo_west"])
+    fresh: list[tuple[Library, str]] = []
+    for code, name, name_en, kind, region, students, teachers, sample in LIBRARIES:
+        library = Library.objects.filter(code=code).first()
+        if library is None:
+            with transaction.atomic():
+                library = create_library(
+                    code, name=name, name_en=name_en, kind=kind, region=regions[region],
+                    student_count=students, teacher_count=teachers, weekly_opening_hours=40,
+                )
+            fresh.append((library, sample))
+            progress(f"created {code}")
+        user(f"{code}_admin", Role.LIBRARY_ADMIN, library=library)
+    if load_records:
+        load_sample_records(fresh, progress)
+    return logins
+
+
+def load_sample_records(libraries: list[tuple[Library, str]], progress=print) -> None:
+    try:
+        from marc_import.services.samples import load_samples
+    except ImportError:
+        progress("sample records are not available in this build")
+        return
+    for library, which in libraries:
+        job = load_samples(library, which=which)
+        progress(f"{library.code}: {getattr(job, 'created', '?')} records from {which} samples")
