@@ -28,7 +28,7 @@ def run(*cmd: str, **kwargs) -> int:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may be started by an older Python
         sys.exit("Python 3.11 or newer is needed.")
     if not PY.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)

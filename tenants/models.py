@@ -213,3 +213,6 @@ class CatalogueChange(models.Model):
         indexes = [
             models.Index(fields=["id"], condition=models.Q(processed_at__isnull=True), name="catchange_pending"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.library_id}:{self.instance_id} {self.op}"

@@ -95,6 +95,9 @@ class HoldingsRecord(models.Model):
         verbose_name = _("holdings record")
         verbose_name_plural = _("holdings records")
 
+    def __str__(self) -> str:
+        return f"{self.hrid} {self.call_number}"
+
 
 class ItemStatus(models.TextChoices):
     """The closed set of item states; circulation and ILL move items between them."""
@@ -130,6 +133,9 @@ class Item(models.Model):
         indexes = [models.Index(fields=["status"])]
         verbose_name = _("item")
         verbose_name_plural = _("items")
+
+    def __str__(self) -> str:
+        return f"{self.hrid} {self.barcode or ''}"
 
     @property
     def loanable(self) -> bool:
