@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from search.oai import views as oai_views
+from search.sru import views as sru_views
 from union import health, views
 
 handler500 = "union.api.errors.server_error"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("oai", oai_views.oai, name="oai"),
+    path("sru", sru_views.sru, name="sru"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
