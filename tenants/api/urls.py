@@ -9,6 +9,7 @@ member_router = SimpleRouter()
 member_router.register("memberships", views.MembershipViewSet, basename="membership")
 
 urlpatterns = [
+    path("auth/token/", views.ObtainToken.as_view(), name="auth-token"),
     path("me/", views.Me.as_view(), name="me"),
     path("libraries/", views.LibraryListCreate.as_view(), name="library-list"),
     path("libraries/<str:code>/", views.LibraryDetail.as_view(), name="library-detail"),

@@ -2,6 +2,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -89,6 +90,10 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.D
                 serializer.save(library=self.request.library)
         except IntegrityError:
             raise Conflict(_("That user already has that role here.")) from None
+
+
+class ObtainToken(ObtainAuthToken):
+    """Exchange a username and password for an API token (``Authorization: Token …``)."""
 
 
 class Me(APIView):

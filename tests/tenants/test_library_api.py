@@ -80,3 +80,10 @@ def test_token_auth_works(api, librarian_a):
     assert api.get("/api/v1/libraries/alpha/").status_code == 200
     api.credentials(HTTP_AUTHORIZATION="Token wrong")
     assert api.get("/api/v1/libraries/alpha/").status_code == 401
+
+
+def test_a_token_is_issued_for_a_good_password_only(api, librarian_a):
+    good = api.post("/api/v1/auth/token/", {"username": "lib_a", "password": "pw-12345678"}, format="json")
+    assert good.status_code == 200 and len(good.json()["token"]) == 40
+    bad = api.post("/api/v1/auth/token/", {"username": "lib_a", "password": "nope"}, format="json")
+    assert bad.status_code == 400
