@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from pymarc import Field, Indicators, Record, Subfield
 
 from union.models import UnionHolding, UnionRecord
@@ -47,7 +48,7 @@ BOOKS = [
 
 
 @pytest.fixture
-def catalogue(library_a, library_b):
+def catalogue(request, library_a, library_b):
     """Eight MARC21 union records and one CNMARC-mastered record, held in alpha and/or beta."""
     made = {}
     for n, (urid, title, author, year, isbn, publisher, clc, lang, material, subjects) in enumerate(BOOKS):
@@ -73,7 +74,14 @@ def catalogue(library_a, library_b):
     UnionHolding.objects.create(union_record=cn, library=library_b, instance_id=2000, call_number="F124/1",
                                 items_total=1, items_available=1, items_loanable=0)
     made["U0009"] = cn
-    return made
+    yield made
+    if "live_server" in request.fixturenames or "transactional_db" in request.fixturenames:
+        # pytest-django flushes the tables only after every other fixture is gone, too late
+        # for the shared orphan-schema sweep to see these libraries' schemas as orphans.
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            for library in (library_a, library_b):
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{library.schema_name}" CASCADE')
 
 
 @pytest.fixture
