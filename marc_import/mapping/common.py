@@ -1,0 +1,162 @@
+"""Helpers shared by the MARC 21 and UNIMARC mappings (pure functions)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import isbnlib
+
+_TRAIL = " /:;,=+."
+# Non-sorting markers (NSB/NSE in UNIMARC, C1 controls in MARC 21) are not part of the text.
+_NON_SORTING = {0x88: None, 0x89: None, 0x98: None, 0x9C: None}
+_YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
+
+
+def clean(value: str | None) -> str:
+    """Strip ISBD punctuation and brackets left at the ends of a subfield."""
+    if not value:
+        return ""
+    text = " ".join(value.translate(_NON_SORTING).split())
+    while text and text[-1] in _TRAIL:
+        if text[-1] == "." and re.search(r"(\b[A-Z]|\b[a-z]{1,3}|\.\.)\.$", text):
+            break  # keep the full stop of an abbreviation or initial ("p.", "J.")
+        text = text[:-1].rstrip()
+    while text and text[0] in " /:;,=+":
+        text = text[1:].lstrip()
+    if text.startswith("[") and text.endswith("]") and text.count("[") == 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def subfields(field, *codes: str) -> list[str]:
+    return [v for c, v in ((s.code, s.value) for s in field.subfields) if c in codes and v and v.strip()]
+
+
+def first(field, *codes: str) -> str:
+    values = subfields(field, *codes)
+    return clean(values[0]) if values else ""
+
+
+def joined(field, codes: str, sep: str = " ") -> str:
+    return clean(sep.join(clean(v) for v in subfields(field, *codes) if clean(v)))
+
+
+def fields(record, *tags: str):
+    return [f for f in record.fields if f.tag in tags]
+
+
+def datafields(record, *tags: str):
+    return [f for f in record.fields if f.tag in tags and not f.is_control_field()]
+
+
+def control(record, tag: str) -> str:
+    for f in record.fields:
+        if f.tag == tag and f.is_control_field():
+            return (f.data or "").strip()
+    return ""
+
+
+def year_from(text: str | None) -> int | None:
+    if not text:
+        return None
+    match = _YEAR.search(text)
+    return int(match.group(1)) if match else None
+
+
+_QUALIFIER = re.compile(r"^\s*([0-9Xx\-\s]{9,17})\s*(?:\((.*?)\))?\s*(.*)$")
+
+
+def isbn_entry(raw: str, qualifier: str = "", *, cancelled: bool = False) -> dict | None:
+    """{value, isbn13, valid, qualifier}; invalid ISBNs are kept with valid=False."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    value, qual = raw, qualifier
+    match = _QUALIFIER.match(raw)
+    if match:
+        value = match.group(1).strip()
+        qual = qual or clean(match.group(2) or match.group(3) or "")
+    digits = isbnlib.canonical(value)
+    valid = False
+    isbn13 = ""
+    if not cancelled and (isbnlib.is_isbn10(digits) or isbnlib.is_isbn13(digits)):
+        isbn13 = isbnlib.to_isbn13(digits) or ""
+        valid = bool(isbn13)
+    return {"value": value, "isbn13": isbn13, "valid": valid, "qualifier": clean(qual)}
+
+
+def dedupe(values):
+    seen, out = set(), []
+    for v in values:
+        key = json.dumps(v, sort_keys=True, ensure_ascii=False) if isinstance(v, dict) else v
+        if v and key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def fingerprint(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def stable_key(instance: dict) -> str:
+    """A match key for records without 001: 035, else a hash of title, first author, year and ISBN."""
+    for cn in instance.get("control_numbers", []):
+        if cn["type"] in ("035", "calis", "oclc"):
+            return f"{cn['type']}:{cn['value']}"[:100]
+    parts = [
+        instance.get("title", "").casefold(),
+        (instance.get("authors") or [{}])[0].get("name", "").casefold(),
+        str(instance.get("year") or ""),
+        (instance.get("isbns") or [{}])[0].get("isbn13", ""),
+        instance.get("volume", "").casefold(),
+    ]
+    return "key:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:32]
+
+
+EMPTY_INSTANCE = {
+    "control_number": "",
+    "record_format": "",
+    "title": "",
+    "other_title": "",
+    "parallel_titles": [],
+    "volume": "",
+    "responsibility": "",
+    "authors": [],
+    "edition": "",
+    "publisher": "",
+    "place": "",
+    "year": None,
+    "extent": "",
+    "series": [],
+    "isbns": [],
+    "issns": [],
+    "languages": [],
+    "clc": [],
+    "ddc": [],
+    "lcc": [],
+    "subjects": [],
+    "summary": "",
+    "material_type": "book",
+    "control_numbers": [],
+    "price": "",
+    "encoding_level": "",
+    "deleted": False,
+}
+
+
+def new_instance(fmt: str) -> dict:
+    data = {k: (list(v) if isinstance(v, list) else v) for k, v in EMPTY_INSTANCE.items()}
+    data["record_format"] = fmt
+    return data
+
+
+def truncate(data: dict) -> dict:
+    """Keep values inside the model's column sizes."""
+    for name, size in (("volume", 200), ("edition", 300), ("publisher", 300), ("place", 300), ("extent", 300),
+                       ("price", 100), ("control_number", 100)):
+        if len(data[name]) > size:
+            data[name] = data[name][: size - 1] + "…"
+    return data

@@ -1,0 +1,177 @@
+"""Parse and map: source bytes in, batches of plain results out (no Django, no database).
+
+This half of an import can run in a worker process while the main process writes to the
+database; results are plain dicts so they cross the process boundary cheaply.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import unicodedata
+from dataclasses import dataclass
+
+from pymarc import Subfield
+
+from marc_import.mapping import map_record
+from marc_import.mapping.common import fingerprint, stable_key
+from marc_import.mapping.holdings import choose_profile, get_profile, map_holdings
+from marc_import.records import RecordError, SourceRecord, decode, iter_records
+
+BATCH = 500
+NOT_BIBLIOGRAPHIC = {
+    "marc21": {"u": "holdings", "v": "holdings", "x": "holdings", "y": "holdings", "z": "authority",
+               "w": "classification", "q": "community information"},
+    "unimarc": {"x": "authority", "y": "authority", "z": "authority", "u": "holdings", "v": "holdings"},
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    format: str = "auto"
+    encoding: str = "auto"
+    profile: str | None = None  # a profile name, None/"auto" to choose per record, "none" for no items
+
+
+def _profile_for(record, flavour: str, options: Options):
+    if options.profile == "none":
+        return None
+    if options.profile and options.profile != "auto":
+        return get_profile(options.profile)
+    return choose_profile(record, flavour)
+
+
+def _rejected(source: SourceRecord, reason: str, control_number: str = "") -> dict:
+    return {
+        "status": "rejected",
+        "position": source.position,
+        "offset": source.offset,
+        "raw": source.raw,
+        "kind": source.kind,
+        "reason": reason,
+        "control_number": control_number[:100],
+    }
+
+
+def _utf8_raw(source: SourceRecord, record, encoding: str, flavour: str) -> bytes:
+    """The record as UTF-8 ISO 2709, NFC, with its character set coded as UTF-8."""
+    raw = source.raw
+    if source.kind == "iso2709" and source.text is None and encoding in ("ascii", "utf-8"):
+        if encoding == "ascii" or unicodedata.is_normalized("NFC", raw.decode("utf-8")):
+            if flavour == "marc21" and raw[9:10] != b"a":
+                raw = raw[:9] + b"a" + raw[10:]
+            return raw
+    if flavour == "marc21":
+        record.leader = record.leader[:9] + "a" + record.leader[10:]
+    else:
+        f100 = record.get("100")
+        if f100 is not None and not f100.is_control_field():
+            for i, sub in enumerate(f100.subfields):
+                if sub.code == "a" and len(sub.value) >= 30:
+                    f100.subfields[i] = Subfield(sub.code, sub.value[:26] + "50  " + sub.value[30:])
+                    break
+    return record.as_marc()
+
+
+def process(source: SourceRecord, options: Options) -> dict:
+    """One source record -> an 'ok' result (mapped instance and holdings) or a 'rejected' one."""
+    try:
+        record, encoding, flavour = decode(
+            source, encoding=options.encoding, flavour=options.format
+        )
+    except RecordError as exc:
+        return _rejected(source, str(exc))
+    except Exception as exc:  # noqa: BLE001 - any parser failure rejects this record only
+        return _rejected(source, f"unreadable record: {exc.__class__.__name__}: {exc}")
+    cn = ""
+    try:
+        cn_field = record.get("001")
+        cn = (cn_field.data or "").strip() if cn_field is not None else ""
+        leader = str(record.leader)
+        kind = NOT_BIBLIOGRAPHIC[flavour].get(leader[6:7])
+        if kind:
+            return _rejected(source, f"not a bibliographic record: leader/06 = '{leader[6]}' ({kind})", cn)
+        instance = map_record(record, flavour)
+        deleted = instance.pop("deleted")
+        if not instance["title"] and not deleted:
+            tag = "245$a" if flavour == "marc21" else "200$a"
+            return _rejected(source, f"record has no title ({tag})", cn)
+        holdings = map_holdings(record, _profile_for(record, flavour, options))
+        raw = _utf8_raw(source, record, encoding, flavour)
+    except RecordError as exc:
+        return _rejected(source, str(exc), cn)
+    except Exception as exc:  # noqa: BLE001
+        return _rejected(source, f"cannot map record: {exc.__class__.__name__}: {exc}", cn)
+    key = instance["control_number"] or stable_key(instance)
+    instance["control_number"] = key
+    return {
+        "status": "ok",
+        "position": source.position,
+        "offset": source.offset,
+        "key": key,
+        "deleted": deleted,
+        "flavour": flavour,
+        "encoding": encoding,
+        "instance": instance,
+        "holdings": holdings,
+        "fingerprint": fingerprint({"i": instance, "h": holdings}),
+        "raw": raw,
+    }
+
+
+def iter_batches(stream, options: Options, batch_size: int = BATCH):
+    """(results, bytes consumed so far) for each batch of ``batch_size`` records."""
+    batch = []
+    for source in iter_records(stream, encoding=options.encoding):
+        batch.append(process(source, options))
+        if len(batch) >= batch_size:
+            yield batch, _consumed(stream, source)
+            batch = []
+    if batch:
+        yield batch, None
+
+
+def _consumed(stream, source) -> int | None:
+    try:
+        return stream.tell()
+    except (OSError, AttributeError, ValueError):
+        return source.offset
+
+
+def _worker(path: str, options: Options, queue, batch_size: int) -> None:
+    try:
+        with open(path, "rb") as stream:
+            for batch, consumed in iter_batches(stream, options, batch_size):
+                queue.put(("batch", batch, consumed))
+        queue.put(("end", None, None))
+    except BaseException as exc:  # noqa: BLE001 - report to the parent, which decides
+        queue.put(("error", f"{exc.__class__.__name__}: {exc}", None))
+
+
+class WorkerFailed(RuntimeError):
+    pass
+
+
+def iter_batches_in_worker(path: str, options: Options, batch_size: int = BATCH, depth: int = 6):
+    """Like :func:`iter_batches`, parsing and mapping in a separate process (bounded queue)."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue(maxsize=depth)
+    proc = ctx.Process(target=_worker, args=(path, options, queue, batch_size), daemon=True)
+    proc.start()
+    try:
+        while True:
+            try:
+                kind, payload, consumed = queue.get(timeout=120)
+            except Exception as exc:  # queue.Empty after a long silence: the worker died
+                if not proc.is_alive():
+                    raise WorkerFailed(f"parse worker exited with code {proc.exitcode}") from exc
+                continue
+            if kind == "batch":
+                yield payload, consumed
+            elif kind == "end":
+                break
+            else:
+                raise WorkerFailed(payload)
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=10)

@@ -1,0 +1,355 @@
+"""Import MARC files into a member library's local catalogue.
+
+``import_file`` streams a file through the parse-and-map pipeline (in a worker process for large
+files) and writes batches of instances, holdings and items with bulk statements. It is
+repeatable: records are matched on their control number within the library; an unchanged
+fingerprint writes nothing, a changed one updates, leader/05 = 'd' withdraws. Every record read
+ends as created, updated, unchanged, deleted or rejected, and rejected records are quarantined
+with their raw bytes, position and reason.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
+from marc_import.exceptions import BadOption, SourceNotFound, UnknownProfile
+from marc_import.mapping.holdings import profiles
+from marc_import.models import ImportJob, QuarantinedRecord
+from marc_import.pipeline import BATCH, Options, iter_batches, iter_batches_in_worker
+from marc_import.records import ENCODINGS, FORMATS
+from tenants.catalogue.models import HoldingsRecord, Instance, Item
+from tenants.catalogue.services.changes import record_changes
+from tenants.catalogue.services.hrid import next_hrids
+from tenants.models import Library
+
+log = logging.getLogger(__name__)
+
+WORKER_THRESHOLD = int(os.environ.get("MARC_IMPORT_WORKER_BYTES", 2 * 1024 * 1024))
+INSTANCE_FIELDS = [
+    "record_format", "title", "other_title", "parallel_titles", "volume", "responsibility", "authors", "edition",
+    "publisher", "place", "year", "extent", "series", "isbns", "issns", "languages", "clc", "ddc", "lcc",
+    "subjects", "summary", "material_type", "control_numbers", "price", "encoding_level",
+]
+UPDATE_FIELDS = INSTANCE_FIELDS + ["raw_record", "source_encoding", "fingerprint", "deleted", "updated_at"]
+
+
+def check_options(format: str, encoding: str, profile: str | None) -> None:
+    if format not in FORMATS:
+        raise BadOption(_("Unknown format %(value)s; use one of: %(choices)s") % {"value": format, "choices": ", ".join(FORMATS)})
+    if encoding not in ENCODINGS:
+        raise BadOption(
+            _("Unknown encoding %(value)s; use one of: %(choices)s") % {"value": encoding, "choices": ", ".join(ENCODINGS)}
+        )
+    if profile and profile not in ("auto", "none") and profile not in profiles():
+        raise UnknownProfile(
+            _("Unknown holdings profile %(value)s; use one of: %(choices)s")
+            % {"value": profile, "choices": ", ".join(["auto", "none", *profiles()])}
+        )
+
+
+def import_file(
+    library: Library,
+    source,
+    *,
+    format: str = "auto",
+    encoding: str = "auto",
+    profile: str | None = None,
+    job: ImportJob | None = None,
+    progress: Callable[[ImportJob], None] | None = None,
+    user=None,
+    source_name: str = "",
+    use_worker: bool | None = None,
+) -> ImportJob:
+    """Import ``source`` (a path or a binary file object) into ``library``; returns the finished job."""
+    check_options(format, encoding, profile)
+    path = None
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if not path.is_file():
+            raise SourceNotFound(_("No such file: %(path)s") % {"path": source})
+    with tenant_context(library):
+        if job is None:
+            job = ImportJob.objects.create(
+                source_name=source_name or (path.name if path else getattr(source, "name", "") or "upload"),
+                format=format, encoding=encoding, profile=profile or "",
+                created_by_id=getattr(user, "pk", None),
+            )
+        elif path is None and job.file and source is None:
+            path = Path(job.file.path)
+        options = Options(format=format, encoding=encoding, profile=profile or None)
+        job.status = ImportJob.Status.RUNNING
+        job.started_at = timezone.now()
+        job.total_bytes = _size(path, source)
+        job.save(update_fields=["status", "started_at", "total_bytes"])
+        tmp = None
+        try:
+            if use_worker is None:
+                use_worker = job.total_bytes >= WORKER_THRESHOLD
+            if use_worker and path is None:
+                tmp = _spill(source)
+                path = Path(tmp)
+            if use_worker:
+                batches = iter_batches_in_worker(str(path), options)
+            else:
+                stream = open(path, "rb") if path else source  # noqa: SIM115 - closed below
+                batches = _closing(iter_batches(stream, options), stream if path else None)
+            writer = BatchWriter(library, job)
+            for results, consumed in batches:
+                writer.write(results)
+                job.processed_bytes = consumed if consumed is not None else job.total_bytes
+                job.save(update_fields=["read", "created", "updated", "unchanged", "deleted", "rejected",
+                                        "holdings_created", "items_created", "processed_bytes", "detected_format"])
+                if progress:
+                    progress(job)
+        except Exception as exc:
+            job.status = ImportJob.Status.FAILED
+            job.error = f"{exc.__class__.__name__}: {exc}"[:2000]
+            job.finished_at = timezone.now()
+            job.save()
+            raise
+        finally:
+            if tmp:
+                os.unlink(tmp)
+        job.status = ImportJob.Status.DONE
+        job.processed_bytes = job.total_bytes
+        job.finished_at = timezone.now()
+        job.save()
+        if progress:
+            progress(job)
+        return job
+
+
+def _closing(gen, stream):
+    try:
+        yield from gen
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def _size(path: Path | None, source) -> int:
+    if path is not None:
+        return path.stat().st_size
+    try:
+        pos = source.tell()
+        source.seek(0, io.SEEK_END)
+        size = source.tell()
+        source.seek(pos)
+        return size - pos
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
+def _spill(source) -> str:
+    fd, name = tempfile.mkstemp(suffix=".marc")
+    with os.fdopen(fd, "wb") as out:
+        while chunk := source.read(1 << 20):
+            out.write(chunk)
+    return name
+
+
+class BatchWriter:
+    """Writes one batch of pipeline results in one transaction and keeps the job's counts."""
+
+    def __init__(self, library: Library, job: ImportJob):
+        self.library, self.job = library, job
+
+    def write(self, results: list[dict]) -> None:
+        with transaction.atomic():
+            rejected = [r for r in results if r["status"] == "rejected"]
+            ok = [r for r in results if r["status"] == "ok"]
+            self.job.read += len(results)
+            if ok and not self.job.detected_format:
+                self.job.detected_format = ok[0]["flavour"]
+            # Records repeating a key already in this batch go to a later pass (in file order).
+            while ok:
+                seen, now, later = set(), [], []
+                for r in ok:
+                    (later if r["key"] in seen else now).append(r)
+                    seen.add(r["key"])
+                rejected += self._write(now)
+                ok = later
+            if rejected:
+                self._quarantine(rejected)
+
+    def _quarantine(self, rejected: list[dict]) -> None:
+        QuarantinedRecord.objects.bulk_create(
+            QuarantinedRecord(
+                job=self.job, position=r["position"], offset=r["offset"], raw=r["raw"], raw_kind=r["kind"],
+                reason=r["reason"][:2000], control_number=r.get("control_number", "")[:100],
+            )
+            for r in rejected
+        )
+        self.job.rejected += len(rejected)
+
+    def _write(self, results: list[dict]) -> list[dict]:
+        existing = {
+            cn: (pk, fp, deleted)
+            for pk, cn, fp, deleted in Instance.objects.filter(control_number__in=[r["key"] for r in results])
+            .values_list("id", "control_number", "fingerprint", "deleted")
+        }
+        creates, updates, withdrawals = [], [], []
+        for r in results:
+            found = existing.get(r["key"])
+            if r["deleted"]:
+                if found and not found[2]:
+                    withdrawals.append(found[0])
+                else:
+                    self.job.unchanged += 1
+            elif found is None:
+                creates.append(r)
+            elif found[1] == r["fingerprint"] and not found[2]:
+                self.job.unchanged += 1
+            else:
+                r["id"] = found[0]
+                updates.append(r)
+        rejected = self._check_barcodes(creates, updates)
+        created_ids = self._create(creates)
+        updated_ids = self._update(updates)
+        if withdrawals:
+            Instance.objects.filter(id__in=withdrawals).update(deleted=True, updated_at=timezone.now())
+            record_changes(withdrawals, "delete", library=self.library)
+            self.job.deleted += len(withdrawals)
+        if created_ids or updated_ids:
+            record_changes(created_ids + updated_ids, "upsert", library=self.library)
+        self.job.created += len(created_ids)
+        self.job.updated += len(updated_ids)
+        return rejected
+
+    def _check_barcodes(self, creates: list[dict], updates: list[dict]) -> list[dict]:
+        """Records whose item barcodes belong to another instance are rejected (never silently moved)."""
+        records = creates + updates
+        barcodes = {r_id: [i["barcode"] for h in r["holdings"] for i in h["items"] if i["barcode"]]
+                    for r_id, r in ((id(r), r) for r in records)}
+        wanted = {b for codes in barcodes.values() for b in codes}
+        if not wanted:
+            return []
+        owners = dict(Item.objects.filter(barcode__in=wanted).values_list("barcode", "holdings__instance_id"))
+        claimed: dict[str, int] = {}
+        rejected = []
+        for r in records:
+            conflict = None
+            for barcode in barcodes[id(r)]:
+                owner = owners.get(barcode)
+                if (owner is not None and owner != r.get("id")) or claimed.get(barcode, id(r)) != id(r):
+                    conflict = barcode
+                    break
+            if conflict:
+                r["_rejected"] = True
+                rejected.append({
+                    "status": "rejected", "position": r["position"], "offset": r["offset"], "raw": r["raw"],
+                    "kind": "iso2709", "control_number": r["key"],
+                    "reason": _("item barcode %(barcode)s is already used by another record") % {"barcode": conflict},
+                })
+            else:
+                for barcode in barcodes[id(r)]:
+                    claimed[barcode] = id(r)
+        return rejected
+
+    def _create(self, creates: list[dict]) -> list[int]:
+        creates = [r for r in creates if not r.get("_rejected")]
+        if not creates:
+            return []
+        hrids = next_hrids("instance", len(creates))
+        instances = [
+            Instance(hrid=h, control_number=r["key"], raw_record=r["raw"], source_encoding=r["encoding"],
+                     fingerprint=r["fingerprint"], **{f: r["instance"][f] for f in INSTANCE_FIELDS})
+            for h, r in zip(hrids, creates, strict=True)
+        ]
+        Instance.objects.bulk_create(instances, batch_size=BATCH)
+        pairs = [(inst.pk, h) for inst, r in zip(instances, creates, strict=True) for h in r["holdings"]]
+        self._create_holdings(pairs)
+        return [inst.pk for inst in instances]
+
+    def _create_holdings(self, pairs: list[tuple[int, dict]]) -> list[HoldingsRecord]:
+        if not pairs:
+            return []
+        hrids = next_hrids("holdings", len(pairs))
+        rows = [
+            HoldingsRecord(hrid=hrid, instance_id=iid, location=h["location"], call_number=h["call_number"],
+                           notes=h["notes"])
+            for hrid, (iid, h) in zip(hrids, pairs, strict=True)
+        ]
+        HoldingsRecord.objects.bulk_create(rows, batch_size=BATCH)
+        self.job.holdings_created += len(rows)
+        self._create_items([(row.pk, item) for row, (_iid, h) in zip(rows, pairs, strict=True) for item in h["items"]])
+        return rows
+
+    def _create_items(self, pairs: list[tuple[int, dict]]) -> None:
+        if not pairs:
+            return
+        hrids = next_hrids("item", len(pairs))
+        Item.objects.bulk_create(
+            [Item(hrid=hrid, holdings_id=hid, **item) for hrid, (hid, item) in zip(hrids, pairs, strict=True)],
+            batch_size=2000,
+        )
+        self.job.items_created += len(pairs)
+
+    def _update(self, updates: list[dict]) -> list[int]:
+        updates = [r for r in updates if not r.get("_rejected")]
+        if not updates:
+            return []
+        now = timezone.now()
+        instances = []
+        for r in updates:
+            inst = Instance(id=r["id"], raw_record=r["raw"], source_encoding=r["encoding"],
+                            fingerprint=r["fingerprint"], deleted=False, updated_at=now,
+                            **{f: r["instance"][f] for f in INSTANCE_FIELDS})
+            instances.append(inst)
+        Instance.objects.bulk_update(instances, UPDATE_FIELDS, batch_size=200)
+        self._reconcile_holdings(updates)
+        return [r["id"] for r in updates]
+
+    @staticmethod
+    def _refresh(current: Item, holdings_id: int, item: dict) -> Item:
+        current.holdings_id = holdings_id
+        for name in ("reference_only", "volume", "copy_number", "price", "acquired_on"):
+            setattr(current, name, item[name])
+        return current
+
+    def _reconcile_holdings(self, updates: list[dict]) -> None:
+        """Add new holdings and items, update known ones (matched on location + call number and
+        barcode). Existing items are never deleted here: circulation may be using them."""
+        ids = [r["id"] for r in updates]
+        existing_h = {}
+        for h in HoldingsRecord.objects.filter(instance_id__in=ids):
+            existing_h[(h.instance_id, h.location, h.call_number)] = h
+        existing_items = {
+            it.barcode: it for it in Item.objects.filter(holdings__instance_id__in=ids, barcode__isnull=False)
+        }
+        new_holdings, item_updates, new_items = [], [], []
+        for r in updates:
+            for h in r["holdings"]:
+                found = existing_h.get((r["id"], h["location"], h["call_number"]))
+                if found is None:
+                    # Items already known (by barcode) move to the new holdings after it is created.
+                    fresh = [i for i in h["items"] if not (i["barcode"] and i["barcode"] in existing_items)]
+                    moved = [i for i in h["items"] if i["barcode"] and i["barcode"] in existing_items]
+                    new_holdings.append((r["id"], {**h, "items": fresh}, moved))
+                    continue
+                for item in h["items"]:
+                    current = existing_items.get(item["barcode"]) if item["barcode"] else None
+                    if current is None:
+                        if item["barcode"]:
+                            new_items.append((found.pk, item))
+                        continue
+                    item_updates.append(self._refresh(current, found.pk, item))
+        rows = self._create_holdings([(iid, h) for iid, h, _moved in new_holdings])
+        for row, (_iid, _h, moved) in zip(rows, new_holdings, strict=True):
+            item_updates += [self._refresh(existing_items[i["barcode"]], row.pk, i) for i in moved]
+        self._create_items(new_items)
+        if item_updates:
+            Item.objects.bulk_update(
+                item_updates, ["holdings_id", "reference_only", "volume", "copy_number", "price", "acquired_on"],
+                batch_size=500,
+            )
