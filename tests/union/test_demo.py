@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import call_command
+
+from tenants.models import Library, Membership, Region, Role
+from union.services.demo import DEMO_PASSWORD, LIBRARIES, build_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_builds_a_consortium_and_is_safe_to_repeat():
+    first = build_demo(load_records=False, progress=lambda *_: None)
+    build_demo(load_records=False, progress=lambda *_: None)
+    assert Region.objects.filter(level="province").count() == 1
+    assert Region.objects.filter(level="district").count() == 2
+    assert Library.objects.count() == 5
+    assert len({lib.kind for lib in Library.objects.all()}) == 5
+    assert Membership.objects.filter(role=Role.LIBRARY_ADMIN).count() == 5
+    assert Membership.objects.filter(role=Role.COORDINATOR).count() == 3
+    assert {login.username for login in first} >= {"coordinator", "dongcheng_no1_admin"}
+
+
+def test_demo_logins_work(client):
+    build_demo(load_records=False, progress=lambda *_: None)
+    assert client.login(username="dongcheng_no1_admin", password=DEMO_PASSWORD)
+    assert client.get("/lib/dongcheng_no1/").status_code == 200
+    assert client.get("/lib/xishan_voc/").status_code == 403
+
+
+def test_demo_command_prints_logins(capsys):
+    call_command("demo", "--no-serve", "--no-records")
+    out = capsys.readouterr().out
+    assert DEMO_PASSWORD in out and "coordinator" in out
+    assert all(code in out for code, *_ in LIBRARIES)
