@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-STRONG_PREFIXES = ("isbn:", "issn:", "nbn:", "calis:", "oclc:", "union:")
+STRONG_PREFIXES = ("isbn:", "issn:", "nbn:", "calis:", "oclc:", "lccn:", "union:")
 # Below this title similarity a shared ISBN is taken to be printed wrongly on one of the books.
 WRONG_ISBN_TITLE_SIMILARITY = 0.5
 # Records without strong keys that agree this well but not exactly go to the review queue.
@@ -262,6 +262,7 @@ _CONTROL_SOURCES = {
     "ocolc": "oclc", "oclc": "oclc", "ocm": "oclc", "ocn": "oclc", "on": "oclc",
     "calis": "calis", "cal": "calis",
     "nlc": "nbn", "nbn": "nbn", "cn": "nbn", "cnnbn": "nbn", "national": "nbn", "nb": "nbn",
+    "nba": "nbn", "lccn": "lccn",
     "union": "union",
 }
 
