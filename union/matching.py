@@ -385,6 +385,10 @@ class MatchRecord:
         if self.title:
             raw = f"{self.title}|{self.author}"
             keys.append("ta:" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:20])
+            if self.author:
+                # Title start + author finds "红楼梦(校注本)" for "红楼梦" (for review, not merging).
+                raw = f"{self.title[:3]}|{self.author}"
+                keys.append("t3:" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:20])
         return keys
 
     def to_json(self) -> dict:

@@ -164,7 +164,8 @@ def remove(library_id: int, instance_id: int) -> bool:
     return True
 
 
-def place(member: MemberRecord, decisions: Decisions | None = None, marc_cache: dict | None = None) -> UnionRecord:
+def place(member: MemberRecord, decisions: Decisions | None = None, marc_cache: dict | None = None,
+          force: bool = False) -> UnionRecord:
     """Put one member record in the union record it matches, creating one if none matches."""
     if member.withdrawn:
         remove(member.library_id, member.instance_id)
@@ -185,7 +186,7 @@ def place(member: MemberRecord, decisions: Decisions | None = None, marc_cache: 
     if member.marc is not None:
         cache[member.ref] = member.marc
 
-    if holding is not None and holding.match_data == match_data and not holding.union_record.deleted:
+    if not force and holding is not None and holding.match_data == match_data and not holding.union_record.deleted:
         # Matching data unchanged: the record stays where it is; update what it shows.
         changed_summary = any(getattr(holding, f) != v for f, v in summary.items())
         if holding.record != record or changed_summary or holding.source_rank != rank:
