@@ -1,0 +1,284 @@
+"""The web catalogue (OPAC): search every member library at once, then see who holds a title.
+
+Pages work as plain links and forms; with htmx, facet, sort and page links swap only the
+results (``#results``) and push the URL, so the back button and shared links still work.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from search.contract import FACETS, SORTS, BoolNode, SearchQuery, Term
+from search.query import parse
+from search.services import search
+from tenants.catalogue.models import MaterialType
+from tenants.models import Library, Region
+from union.exceptions import UserError
+from union.models import UnionHolding, UnionRecord
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+MAX_PAGE = 500
+ADVANCED_FIELDS = [
+    ("title", gettext_lazy("Title")),
+    ("author", gettext_lazy("Author")),
+    ("subject", gettext_lazy("Subject")),
+    ("isbn", gettext_lazy("ISBN")),
+    ("issn", gettext_lazy("ISSN")),
+    ("publisher", gettext_lazy("Publisher")),
+    ("clc", gettext_lazy("CLC number")),
+]
+FACET_TITLES = {
+    "library": gettext_lazy("Library"),
+    "district": gettext_lazy("District"),
+    "material_type": gettext_lazy("Material type"),
+    "language": gettext_lazy("Language"),
+    "year": gettext_lazy("Year"),
+    "clc_class": gettext_lazy("CLC class"),
+    "available": gettext_lazy("Availability"),
+}
+SORT_LABELS = {
+    "relevance": gettext_lazy("Relevance"),
+    "year_desc": gettext_lazy("Newest first"),
+    "year_asc": gettext_lazy("Oldest first"),
+    "title": gettext_lazy("Title"),
+}
+LANGUAGES = {
+    "chi": gettext_lazy("Chinese"),
+    "zho": gettext_lazy("Chinese"),
+    "eng": gettext_lazy("English"),
+    "jpn": gettext_lazy("Japanese"),
+    "kor": gettext_lazy("Korean"),
+    "rus": gettext_lazy("Russian"),
+    "fre": gettext_lazy("French"),
+    "ger": gettext_lazy("German"),
+    "mul": gettext_lazy("Several languages"),
+}
+# The 22 main classes of the Chinese Library Classification.
+CLC_CLASSES = {
+    "A": gettext_lazy("Marxism, Leninism, Mao Zedong Thought, Deng Xiaoping Theory"),
+    "B": gettext_lazy("Philosophy and religion"),
+    "C": gettext_lazy("Social sciences (general)"),
+    "D": gettext_lazy("Politics and law"),
+    "E": gettext_lazy("Military science"),
+    "F": gettext_lazy("Economics"),
+    "G": gettext_lazy("Culture, science, education and sports"),
+    "H": gettext_lazy("Languages and linguistics"),
+    "I": gettext_lazy("Literature"),
+    "J": gettext_lazy("Art"),
+    "K": gettext_lazy("History and geography"),
+    "N": gettext_lazy("Natural sciences (general)"),
+    "O": gettext_lazy("Mathematics, physics and chemistry"),
+    "P": gettext_lazy("Astronomy and earth sciences"),
+    "Q": gettext_lazy("Biology"),
+    "R": gettext_lazy("Medicine and health"),
+    "S": gettext_lazy("Agriculture"),
+    "T": gettext_lazy("Industrial technology"),
+    "U": gettext_lazy("Transport"),
+    "V": gettext_lazy("Aviation and aerospace"),
+    "X": gettext_lazy("Environmental science and safety"),
+    "Z": gettext_lazy("General works"),
+}
+
+
+def _int(value: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def build_query(params) -> tuple[SearchQuery, bool]:
+    """The SearchQuery for the request's parameters; the flag says whether anything was asked."""
+    nodes = []
+    q = params.get("q", "").strip()
+    if q:
+        node = parse(q)
+        if node is not None:
+            nodes.append(node)
+    for name, _label in ADVANCED_FIELDS:
+        value = params.get(name, "").strip()
+        if value:
+            nodes.append(Term(name, value, phrase=False))
+    filters = {}
+    for facet in FACETS:
+        values = [v for v in params.getlist(facet) if v]
+        if values:
+            filters[facet] = values
+    year_from = _int(params.get("year_from"))
+    year_to = _int(params.get("year_to"))
+    sort = params.get("sort", "relevance")
+    if sort not in SORTS:
+        sort = "relevance"
+    page = min(max(_int(params.get("page"), 1) or 1, 1), MAX_PAGE)
+    node = None if not nodes else nodes[0] if len(nodes) == 1 else BoolNode("and", tuple(nodes))
+    asked = bool(q or nodes or filters or year_from or year_to)
+    query = SearchQuery(query=node, filters=filters, year_from=year_from, year_to=year_to, sort=sort,
+                        offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, facets=True)
+    return query, asked
+
+
+def _url(params, **changes) -> str:
+    """The current search's query string with some parameters replaced (None removes)."""
+    data = {k: params.getlist(k) for k in params if k != "page"}
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value if isinstance(value, list) else [value]
+    pairs = [(k, v) for k, values in data.items() for v in values if v != ""]
+    return "?" + urlencode(pairs)
+
+
+def _facet_labels(facets: dict[str, list[tuple[str, int]]]) -> dict[str, dict[str, str]]:
+    labels: dict[str, dict[str, str]] = {f: {} for f in FACETS}
+    codes = [v for v, _n in facets.get("library", [])]
+    for library in Library.objects.filter(code__in=codes):
+        labels["library"][library.code] = library.name
+    districts = [v for v, _n in facets.get("district", [])]
+    for region in Region.objects.filter(code__in=districts):
+        labels["district"][region.code] = region.name
+    materials = dict(MaterialType.choices)
+    for value, _n in facets.get("material_type", []):
+        labels["material_type"][value] = str(materials.get(value, value))
+    for value, _n in facets.get("language", []):
+        labels["language"][value] = str(LANGUAGES.get(value, value))
+    for value, _n in facets.get("clc_class", []):
+        labels["clc_class"][value] = f"{value} {CLC_CLASSES.get(value, '')}".strip()
+    labels["available"] = {"true": _("Available now"), "false": _("Not on the shelf anywhere")}
+    return labels
+
+
+def _facet_groups(params, facets) -> list[dict]:
+    labels = _facet_labels(facets)
+    groups = []
+    for facet in FACETS:
+        selected = [v for v in params.getlist(facet) if v]
+        values = facets.get(facet, [])
+        if facet == "year":
+            values = sorted(values, key=lambda vc: vc[0], reverse=True)
+        if facet == "available":
+            values = [vc for vc in values if vc[0] == "true"]
+        entries = []
+        for value, number in values:
+            on = value in selected
+            new = [v for v in selected if v != value] if on else [*selected, value]
+            entries.append({"value": value, "label": labels[facet].get(value, value), "count": number,
+                            "selected": on, "url": _url(params, **{facet: new})})
+        # A chosen value the results no longer count still needs a way to remove it.
+        for value in selected:
+            if value not in {e["value"] for e in entries}:
+                entries.insert(0, {"value": value, "label": labels[facet].get(value, value), "count": 0,
+                                   "selected": True, "url": _url(params, **{facet: [v for v in selected if v != value]})})
+        if entries:
+            groups.append({"name": facet, "title": FACET_TITLES[facet], "entries": entries})
+    return groups
+
+
+def _ill_url() -> str | None:
+    try:
+        return reverse("ill:request-create")
+    except NoReverseMatch:
+        return None
+
+
+def _holding_rows(holdings) -> list[dict]:
+    rows = []
+    for h in holdings:
+        if h.items_loanable:
+            status = _("Can be lent")
+        elif h.items_available:
+            status = _("Reference only")
+        elif h.items_total:
+            status = _("All copies out")
+        else:
+            status = _("No items")
+        rows.append({
+            "library": h.library, "call_number": h.call_number, "total": h.items_total,
+            "available": h.items_available, "out": max(h.items_total - h.items_available, 0),
+            "loanable": h.items_loanable, "status": status,
+        })
+    return rows
+
+
+def search_page(request):
+    params = request.GET
+    context = {
+        "q": params.get("q", ""),
+        "fields": [(name, label, params.get(name, "")) for name, label in ADVANCED_FIELDS],
+        "year_from": params.get("year_from", ""),
+        "year_to": params.get("year_to", ""),
+        "sort": params.get("sort", "relevance"),
+        "sorts": [(key, label, _url(params, sort=key)) for key, label in SORT_LABELS.items()],
+        "advanced": any(params.get(name) for name, _l in ADVANCED_FIELDS) or bool(
+            params.get("year_from") or params.get("year_to")),
+        "asked": False,
+        "ill_url": _ill_url(),
+    }
+    try:
+        query, asked = build_query(params)
+        context["asked"] = asked
+        if asked:
+            result, records = search(query)
+            page = query.offset // PAGE_SIZE + 1
+            pages = min((result.total + PAGE_SIZE - 1) // PAGE_SIZE, MAX_PAGE)
+            context.update({
+                "total": result.total,
+                "records": [{"record": r, "holdings": _holding_rows(r.holdings.all()),
+                             "available": any(h.items_loanable for h in r.holdings.all())} for r in records],
+                "facet_groups": _facet_groups(params, result.facets),
+                "page": page,
+                "pages": pages,
+                "first_shown": query.offset + 1 if records else 0,
+                "last_shown": query.offset + len(records),
+                "prev_url": _url(params, page=str(page - 1)) if page > 1 else None,
+                "next_url": _url(params, page=str(page + 1)) if page < pages else None,
+                "clear_url": "?" + urlencode([("q", params.get("q", ""))]),
+            })
+    except UserError as exc:
+        context["error"] = exc.message
+    except Exception:
+        logger.exception("OPAC search failed")
+        context["error"] = _("The catalogue cannot be searched right now. Please try again in a moment.")
+    template = "search/_results.html" if request.headers.get("HX-Target") == "results" else "search/search.html"
+    return render(request, template, context)
+
+
+def record_page(request, urid: str):
+    try:
+        record = UnionRecord.objects.select_related("master_library").get(urid=urid)
+    except UnionRecord.DoesNotExist:
+        raise Http404(_("No such record.")) from None
+    holdings = (
+        UnionHolding.objects.filter(union_record=record)
+        .select_related("library", "library__region")
+        .order_by("-items_loanable", "-items_available", "library__code")
+    )
+    rows = _holding_rows(holdings)
+    materials = dict(MaterialType.choices)
+    context = {
+        "record": record,
+        "authors": [a.get("name", "") if isinstance(a, dict) else str(a) for a in record.authors or []],
+        "material": materials.get(record.material_type, record.material_type),
+        "languages": [str(LANGUAGES.get(code, code)) for code in record.languages or []],
+        "holdings": rows,
+        "any_loanable": any(r["loanable"] for r in rows),
+        "ill_url": _ill_url(),
+        "back_url": request.GET.get("back", "") if request.GET.get("back", "").startswith("/search/") else "",
+        "oai_marc_url": f"{reverse('oai')}?{urlencode({'verb': 'GetRecord', 'metadataPrefix': 'marc21', 'identifier': _oai_id(record)})}",
+    }
+    return render(request, "search/record.html", context)
+
+
+def _oai_id(record) -> str:
+    from search.oai.views import oai_identifier
+
+    return oai_identifier(record.urid)
