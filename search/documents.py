@@ -14,7 +14,7 @@ from union.models import UnionHolding, UnionRecord
 from .analysis import clc_class
 
 
-def _district_code(region: Region | None, cache: dict[int, str]) -> str:
+def district_code(region: Region | None, cache: dict[int, str]) -> str:
     """The code of the district (or the nearest region above it) a library belongs to."""
     if region is None:
         return ""
@@ -61,7 +61,7 @@ def build_document(
     record: UnionRecord, holdings: list[UnionHolding], region_cache: dict | None = None
 ) -> dict:
     region_cache = {} if region_cache is None else region_cache
-    held = [_holding(h, _district_code(h.library.region, region_cache)) for h in holdings]
+    held = [_holding(h, district_code(h.library.region, region_cache)) for h in holdings]
     held.sort(key=lambda h: h["library"])
     clc = [c for c in record.clc or [] if c]
     return {

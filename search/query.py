@@ -221,8 +221,11 @@ class _Parser:
 MAX_QUERY_LENGTH = 1000
 
 
-def parse(text: str | None) -> Node | None:
-    """The query tree for search box text; None for an empty box (match everything)."""
+def parse(text: str | None, default_field: str = "any") -> Node | None:
+    """The query tree for search box text; None for an empty box (match everything).
+
+    Words without a ``field:`` prefix search ``default_field`` (e.g. the REST ``title=`` parameter).
+    """
     if text is None:
         return None
     if len(text) > MAX_QUERY_LENGTH:
@@ -233,7 +236,7 @@ def parse(text: str | None) -> Node | None:
     if not toks:
         return None
     parser = _Parser(toks)
-    node = parser.parse_or("any")
+    node = parser.parse_or(default_field)
     if parser.peek() is not None:
         # Only a stray closing bracket can stop the parser early.
         raise QuerySyntaxError(_("A closing bracket has no opening one."))

@@ -11,6 +11,7 @@ handler500 = "union.api.errors.server_error"
 
 api_v1 = [
     path("", include("tenants.api.urls")),
+    path("", include("search.api.urls")),
     path("libraries/<str:code>/", include("tenants.catalogue.api.urls")),
 ]
 

@@ -21,9 +21,9 @@ def search(query: SearchQuery, backend: str | None = None) -> tuple[SearchResult
         .prefetch_related(
             Prefetch(
                 "holdings",
-                queryset=UnionHolding.objects.select_related("library", "library__region").order_by(
-                    "library__code"
-                ),
+                queryset=UnionHolding.objects.select_related(
+                    "library", "library__region", "library__region__parent"
+                ).order_by("library__code"),
             )
         )
     )
