@@ -41,16 +41,37 @@ SCHEMAS = {
     "unimarcxml": ("info:srw/schema/8/unimarcxml-v0.1", "UNIMARC slim XML (CNMARC masters only)"),
 }
 SCHEMA_ALIASES = {
-    "marcxml": "marcxml", "marc21": "marcxml", "marc21-xml": "marcxml", "marc21xml": "marcxml",
-    "info:srw/schema/1/marcxml-v1.1": "marcxml", "http://www.loc.gov/marc21/slim": "marcxml",
-    "dc": "dc", "oai_dc": "dc", "srw_dc": "dc", "info:srw/schema/1/dc-v1.1": "dc",
-    "info:srw/schema/1/dc-schema": "dc", "http://purl.org/dc/elements/1.1/": "dc",
-    "unimarcxml": "unimarcxml", "unimarc": "unimarcxml", "cnmarcxml": "unimarcxml",
+    "marcxml": "marcxml",
+    "marc21": "marcxml",
+    "marc21-xml": "marcxml",
+    "marc21xml": "marcxml",
+    "info:srw/schema/1/marcxml-v1.1": "marcxml",
+    "http://www.loc.gov/marc21/slim": "marcxml",
+    "dc": "dc",
+    "oai_dc": "dc",
+    "srw_dc": "dc",
+    "info:srw/schema/1/dc-v1.1": "dc",
+    "info:srw/schema/1/dc-schema": "dc",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "unimarcxml": "unimarcxml",
+    "unimarc": "unimarcxml",
+    "cnmarcxml": "unimarcxml",
     "info:srw/schema/8/unimarcxml-v0.1": "unimarcxml",
 }
 KNOWN_PARAMETERS = {
-    "version", "operation", "query", "queryType", "startRecord", "maximumRecords", "recordPacking",
-    "recordXMLEscaping", "recordSchema", "resultSetTTL", "stylesheet", "extraRequestData", "httpAccept",
+    "version",
+    "operation",
+    "query",
+    "queryType",
+    "startRecord",
+    "maximumRecords",
+    "recordPacking",
+    "recordXMLEscaping",
+    "recordSchema",
+    "resultSetTTL",
+    "stylesheet",
+    "extraRequestData",
+    "httpAccept",
 }
 EXPLAIN_INDEXES = [
     # (CQL index, set, name, title)
@@ -119,8 +140,17 @@ class _Response:
 
     def echo(self, kind: str, params: dict[str, str]) -> None:
         echoed = self.add(self.root, kind)
-        order = ("version", "query", "startRecord", "maximumRecords", "recordPacking", "recordXMLEscaping",
-                 "recordSchema", "resultSetTTL", "stylesheet")
+        order = (
+            "version",
+            "query",
+            "startRecord",
+            "maximumRecords",
+            "recordPacking",
+            "recordXMLEscaping",
+            "recordSchema",
+            "resultSetTTL",
+            "stylesheet",
+        )
         for name in order:
             if params.get(name):
                 self.add(echoed, name, params[name])
@@ -198,8 +228,13 @@ def search_retrieve(params: dict[str, str], version: str) -> HttpResponse:
         packing = _packing(params, version)
         translated = cql.translate(text)
         query = SearchQuery(
-            query=translated.node, year_from=translated.year_from, year_to=translated.year_to,
-            sort=translated.sort, offset=start - 1, limit=max(maximum, 1), facets=False,
+            query=translated.node,
+            year_from=translated.year_from,
+            year_to=translated.year_to,
+            sort=translated.sort,
+            offset=start - 1,
+            limit=max(maximum, 1),
+            facets=False,
         )
         try:
             result, union_records = run_search(query)
@@ -224,8 +259,9 @@ def search_retrieve(params: dict[str, str], version: str) -> HttpResponse:
                     response.record(container, SCHEMAS[schema][0], packing, payload, position)
                 except Diagnostic as surrogate:
                     # A surrogate diagnostic stands in for a record we cannot give in this schema.
-                    response.record(container, DIAG_SCHEMA, packing, response.diagnostic_element(surrogate),
-                                    position)
+                    response.record(
+                        container, DIAG_SCHEMA, packing, response.diagnostic_element(surrogate), position
+                    )
         following = start + len(union_records)
         if union_records and following <= result.total:
             response.add(response.root, "nextRecordPosition", following)
@@ -236,7 +272,9 @@ def search_retrieve(params: dict[str, str], version: str) -> HttpResponse:
     return response.http()
 
 
-def explain(request, params: dict[str, str], version: str, diags: list[Diagnostic] | None = None) -> HttpResponse:
+def explain(
+    request, params: dict[str, str], version: str, diags: list[Diagnostic] | None = None
+) -> HttpResponse:
     response = _Response(version, "explainResponse")
     packing = "xml"
     try:
@@ -273,15 +311,31 @@ def _zeerex(request):
     database = z(root, "databaseInfo")
     z(database, "title", "联合目录", lang="zh", primary="true")
     z(database, "title", "Union catalogue", lang="en")
-    z(database, "description", "中小学和高校图书馆联合目录：各成员馆的馆藏与馆际互借。", lang="zh", primary="true")
-    z(database, "description", "Union catalogue of the member school and college libraries, with their holdings.",
-      lang="en")
+    z(
+        database,
+        "description",
+        "中小学和高校图书馆联合目录：各成员馆的馆藏与馆际互借。",
+        lang="zh",
+        primary="true",
+    )
+    z(
+        database,
+        "description",
+        "Union catalogue of the member school and college libraries, with their holdings.",
+        lang="en",
+    )
     index_info = z(root, "indexInfo")
     for name, uri in cql.CONTEXT_SETS.items():
         z(index_info, "set", identifier=uri, name=name)
     for index, set_name, name, title in EXPLAIN_INDEXES:
-        el = z(index_info, "index", search="true", scan="false", sort="true" if name in ("title", "date") else "false",
-               id=index)
+        el = z(
+            index_info,
+            "index",
+            search="true",
+            scan="false",
+            sort="true" if name in ("title", "date") else "false",
+            id=index,
+        )
         z(el, "title", title, lang="en")
         mapping = z(el, "map")
         if set_name:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -121,8 +122,16 @@ def build_query(params) -> tuple[SearchQuery, bool]:
     page = min(max(_int(params.get("page"), 1) or 1, 1), MAX_PAGE)
     node = None if not nodes else nodes[0] if len(nodes) == 1 else BoolNode("and", tuple(nodes))
     asked = bool(q or nodes or filters or year_from or year_to)
-    query = SearchQuery(query=node, filters=filters, year_from=year_from, year_to=year_to, sort=sort,
-                        offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, facets=True)
+    query = SearchQuery(
+        query=node,
+        filters=filters,
+        year_from=year_from,
+        year_to=year_to,
+        sort=sort,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        facets=True,
+    )
     return query, asked
 
 
@@ -171,13 +180,28 @@ def _facet_groups(params, facets) -> list[dict]:
         for value, number in values:
             on = value in selected
             new = [v for v in selected if v != value] if on else [*selected, value]
-            entries.append({"value": value, "label": labels[facet].get(value, value), "count": number,
-                            "selected": on, "url": _url(params, **{facet: new})})
+            entries.append(
+                {
+                    "value": value,
+                    "label": labels[facet].get(value, value),
+                    "count": number,
+                    "selected": on,
+                    "url": _url(params, **{facet: new}),
+                }
+            )
         # A chosen value the results no longer count still needs a way to remove it.
         for value in selected:
             if value not in {e["value"] for e in entries}:
-                entries.insert(0, {"value": value, "label": labels[facet].get(value, value), "count": 0,
-                                   "selected": True, "url": _url(params, **{facet: [v for v in selected if v != value]})})
+                entries.insert(
+                    0,
+                    {
+                        "value": value,
+                        "label": labels[facet].get(value, value),
+                        "count": 0,
+                        "selected": True,
+                        "url": _url(params, **{facet: [v for v in selected if v != value]}),
+                    },
+                )
         if entries:
             groups.append({"name": facet, "title": FACET_TITLES[facet], "entries": entries})
     return groups
@@ -201,11 +225,17 @@ def _holding_rows(holdings) -> list[dict]:
             status = _("All copies out")
         else:
             status = _("No items")
-        rows.append({
-            "library": h.library, "call_number": h.call_number, "total": h.items_total,
-            "available": h.items_available, "out": max(h.items_total - h.items_available, 0),
-            "loanable": h.items_loanable, "status": status,
-        })
+        rows.append(
+            {
+                "library": h.library,
+                "call_number": h.call_number,
+                "total": h.items_total,
+                "available": h.items_available,
+                "out": max(h.items_total - h.items_available, 0),
+                "loanable": h.items_loanable,
+                "status": status,
+            }
+        )
     return rows
 
 
@@ -218,8 +248,8 @@ def search_page(request):
         "year_to": params.get("year_to", ""),
         "sort": params.get("sort", "relevance"),
         "sorts": [(key, label, _url(params, sort=key)) for key, label in SORT_LABELS.items()],
-        "advanced": any(params.get(name) for name, _l in ADVANCED_FIELDS) or bool(
-            params.get("year_from") or params.get("year_to")),
+        "advanced": any(params.get(name) for name, _l in ADVANCED_FIELDS)
+        or bool(params.get("year_from") or params.get("year_to")),
         "asked": False,
         "ill_url": _ill_url(),
     }
@@ -230,26 +260,39 @@ def search_page(request):
             result, records = search(query)
             page = query.offset // PAGE_SIZE + 1
             pages = min((result.total + PAGE_SIZE - 1) // PAGE_SIZE, MAX_PAGE)
-            context.update({
-                "total": result.total,
-                "records": [{"record": r, "holdings": _holding_rows(r.holdings.all()),
-                             "available": any(h.items_loanable for h in r.holdings.all())} for r in records],
-                "facet_groups": _facet_groups(params, result.facets),
-                "page": page,
-                "pages": pages,
-                "first_shown": query.offset + 1 if records else 0,
-                "last_shown": query.offset + len(records),
-                "prev_url": _url(params, page=str(page - 1)) if page > 1 else None,
-                "next_url": _url(params, page=str(page + 1)) if page < pages else None,
-                "clear_url": "?" + urlencode([("q", params.get("q", ""))]),
-            })
+            context.update(
+                {
+                    "total": result.total,
+                    "records": [
+                        {
+                            "record": r,
+                            "holdings": _holding_rows(r.holdings.all()),
+                            "available": any(h.items_loanable for h in r.holdings.all()),
+                        }
+                        for r in records
+                    ],
+                    "facet_groups": _facet_groups(params, result.facets),
+                    "page": page,
+                    "pages": pages,
+                    "first_shown": query.offset + 1 if records else 0,
+                    "last_shown": query.offset + len(records),
+                    "prev_url": _url(params, page=str(page - 1)) if page > 1 else None,
+                    "next_url": _url(params, page=str(page + 1)) if page < pages else None,
+                    "clear_url": "?" + urlencode([("q", params.get("q", ""))]),
+                }
+            )
     except UserError as exc:
         context["error"] = exc.message
     except Exception:
         logger.exception("OPAC search failed")
         context["error"] = _("The catalogue cannot be searched right now. Please try again in a moment.")
-    template = "search/_results.html" if request.headers.get("HX-Target") == "results" else "search/search.html"
-    return render(request, template, context)
+    partial = request.headers.get("HX-Target") == "results" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+    response = render(request, "search/_results.html" if partial else "search/search.html", context)
+    # The same URL answers a fragment to htmx and a page to the browser: keep caches apart.
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 def record_page(request, urid: str):
