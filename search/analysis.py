@@ -91,17 +91,30 @@ def token_list(text: str, *, query: bool = False) -> list[str]:
     return [tok for tok, _pos in tokens(text, query=query)]
 
 
+def pinyin_forms(text: str) -> tuple[set[str], str, str]:
+    """(suffix tokens, full pinyin key, initials key) of the Chinese in ``text``.
+
+    The tokens are the pinyin and pinyin-initial spellings of every suffix of each Chinese run
+    (up to ``PINYIN_SYLLABLES`` syllables); the keys spell the whole text, for exact matches.
+    """
+    out: set[str] = set()
+    full_key: list[str] = []
+    initials_key: list[str] = []
+    for run in _HAN_RUN.findall(fold(text)):
+        full = [s for s in lazy_pinyin(run, errors="ignore") if s]
+        initials = [s[:1] for s in full]
+        full_key += full
+        initials_key += initials
+        for i in range(len(full)):
+            out.add("".join(full[i : i + PINYIN_SYLLABLES]))
+            out.add("".join(initials[i : i + PINYIN_SYLLABLES]))
+    tokens_ = {t for t in out if len(t) >= PINYIN_MIN_PREFIX}
+    return tokens_, "".join(full_key)[:200], "".join(initials_key)[:100]
+
+
 def pinyin_tokens(text: str) -> set[str]:
     """Pinyin and pinyin-initial spellings of every suffix of each Chinese run in ``text``."""
-    out: set[str] = set()
-    for run in _HAN_RUN.findall(fold(text)):
-        full = lazy_pinyin(run, errors="ignore")
-        initials = [s[:1] for s in full]
-        for i in range(len(full)):
-            tail = full[i : i + PINYIN_SYLLABLES]
-            out.add("".join(tail))
-            out.add("".join(initials[i : i + PINYIN_SYLLABLES]))
-    return {t for t in out if len(t) >= PINYIN_MIN_PREFIX}
+    return pinyin_forms(text)[0]
 
 
 def pinyin_query(text: str) -> str | None:

@@ -21,7 +21,6 @@ from collections.abc import Iterable
 
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
-from pypinyin import lazy_pinyin
 
 from search import analysis
 from search.contract import FACETS, SORTS, BoolNode, Node, SearchBackend, SearchQuery, SearchResult, Term
@@ -126,11 +125,7 @@ def row_for(doc: dict) -> tuple:
     anyv.add_tokens(i.lower() for i in issns)
     anyv.add_tokens(c.lower() for c in clc if len(c) >= 2)
 
-    pinyin = analysis.pinyin_tokens(doc["title"])
-    full = analysis.fold(doc["title"])
-    syllables = lazy_pinyin("".join(ch for ch in full if not ch.isspace()), errors="ignore")
-    pinyin_key = "".join(s for s in syllables if s.isalpha() and s.isascii())[:200]
-    initials_key = "".join(s[0] for s in syllables if s.isalpha() and s.isascii())[:100]
+    pinyin, pinyin_key, initials_key = analysis.pinyin_forms(doc["title"])
 
     return (
         doc["id"],
