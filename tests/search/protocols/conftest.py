@@ -13,7 +13,9 @@ from union.models import UnionHolding, UnionRecord
 DATA = Path(__file__).parent / "data"
 
 
-def marc21_bytes(title: str, author: str, year: int, isbn: str = "", publisher: str = "", subjects=()) -> bytes:
+def marc21_bytes(
+    title: str, author: str, year: int, isbn: str = "", publisher: str = "", subjects=()
+) -> bytes:
     record = Record(leader="00000nam a2200000 a 4500", force_utf8=True)
     record.add_field(Field(tag="008", data=f"240101s{year}    cc            000 0 chi d"))
     if isbn:
@@ -21,10 +23,16 @@ def marc21_bytes(title: str, author: str, year: int, isbn: str = "", publisher: 
     record.add_field(Field(tag="100", indicators=Indicators("1", " "), subfields=[Subfield("a", author)]))
     record.add_field(Field(tag="245", indicators=Indicators("1", "0"), subfields=[Subfield("a", title)]))
     record.add_field(
-        Field(tag="264", indicators=Indicators(" ", "1"), subfields=[Subfield("b", publisher), Subfield("c", str(year))])
+        Field(
+            tag="264",
+            indicators=Indicators(" ", "1"),
+            subfields=[Subfield("b", publisher), Subfield("c", str(year))],
+        )
     )
     for subject in subjects:
-        record.add_field(Field(tag="650", indicators=Indicators(" ", "7"), subfields=[Subfield("a", subject)]))
+        record.add_field(
+            Field(tag="650", indicators=Indicators(" ", "7"), subfields=[Subfield("a", subject)])
+        )
     return record.as_marc()
 
 
@@ -35,15 +43,102 @@ def cnmarc_records() -> list[bytes]:
 
 BOOKS = [
     # urid, title, author, year, isbn13, publisher, clc, language, material, subjects
-    ("U0001", "西游记", "吴承恩", 1980, "9787020008735", "人民文学出版社", "I242.4", "chi", "book", ["古典小说"]),
-    ("U0002", "红楼梦", "曹雪芹", 1982, "9787020002207", "人民文学出版社", "I242.47", "chi", "book", ["古典小说"]),
-    ("U0003", "三国演义", "罗贯中", 1990, "9787020008728", "人民文学出版社", "I242.43", "chi", "book", ["历史小说"]),
-    ("U0004", "水浒传", "施耐庵", 1975, "9787020015016", "人民文学出版社", "I242.42", "chi", "book", ["古典小说"]),
-    ("U0005", "Journey to the West", "Wu Cheng'en", 2012, "9780226971322", "University of Chicago Press",
-     "I242.4", "eng", "book", ["Chinese fiction"]),
-    ("U0006", "高等数学", "同济大学数学系", 2014, "9787040396638", "高等教育出版社", "O13", "chi", "book", ["高等数学"]),
-    ("U0007", "线性代数", "同济大学数学系", 2014, "9787040396614", "高等教育出版社", "O151.2", "chi", "book", ["线性代数"]),
-    ("U0008", "中国历史地图集", "谭其骧", 1982, "9787503100000", "中国地图出版社", "K992.6", "chi", "map", ["历史地图"]),
+    (
+        "U0001",
+        "西游记",
+        "吴承恩",
+        1980,
+        "9787020008735",
+        "人民文学出版社",
+        "I242.4",
+        "chi",
+        "book",
+        ["古典小说"],
+    ),
+    (
+        "U0002",
+        "红楼梦",
+        "曹雪芹",
+        1982,
+        "9787020002207",
+        "人民文学出版社",
+        "I242.47",
+        "chi",
+        "book",
+        ["古典小说"],
+    ),
+    (
+        "U0003",
+        "三国演义",
+        "罗贯中",
+        1990,
+        "9787020008728",
+        "人民文学出版社",
+        "I242.43",
+        "chi",
+        "book",
+        ["历史小说"],
+    ),
+    (
+        "U0004",
+        "水浒传",
+        "施耐庵",
+        1975,
+        "9787020015016",
+        "人民文学出版社",
+        "I242.42",
+        "chi",
+        "book",
+        ["古典小说"],
+    ),
+    (
+        "U0005",
+        "Journey to the West",
+        "Wu Cheng'en",
+        2012,
+        "9780226971322",
+        "University of Chicago Press",
+        "I242.4",
+        "eng",
+        "book",
+        ["Chinese fiction"],
+    ),
+    (
+        "U0006",
+        "高等数学",
+        "同济大学数学系",
+        2014,
+        "9787040396638",
+        "高等教育出版社",
+        "O13",
+        "chi",
+        "book",
+        ["高等数学"],
+    ),
+    (
+        "U0007",
+        "线性代数",
+        "同济大学数学系",
+        2014,
+        "9787040396614",
+        "高等教育出版社",
+        "O151.2",
+        "chi",
+        "book",
+        ["线性代数"],
+    ),
+    (
+        "U0008",
+        "中国历史地图集",
+        "谭其骧",
+        1982,
+        "9787503100000",
+        "中国地图出版社",
+        "K992.6",
+        "chi",
+        "map",
+        ["历史地图"],
+    ),
 ]
 
 
@@ -53,26 +148,54 @@ def catalogue(request, library_a, library_b):
     made = {}
     for n, (urid, title, author, year, isbn, publisher, clc, lang, material, subjects) in enumerate(BOOKS):
         record = UnionRecord.objects.create(
-            urid=urid, title=title, authors=[{"name": author, "role": "author", "type": "personal"}],
-            year=year, isbns=[isbn], publisher=publisher, clc=[clc], languages=[lang], material_type=material,
-            subjects=subjects, record_format="marc21", master_library=library_a,
+            urid=urid,
+            title=title,
+            authors=[{"name": author, "role": "author", "type": "personal"}],
+            year=year,
+            isbns=[isbn],
+            publisher=publisher,
+            clc=[clc],
+            languages=[lang],
+            material_type=material,
+            subjects=subjects,
+            record_format="marc21",
+            master_library=library_a,
             marc=marc21_bytes(title, author, year, isbn, publisher, subjects),
         )
         holders = [library_a] if n % 3 == 0 else [library_b] if n % 3 == 1 else [library_a, library_b]
         for library in holders:
             UnionHolding.objects.create(
-                union_record=record, library=library, instance_id=1000 + n, instance_hrid=f"in{n:08d}",
-                call_number=f"{clc}/{n + 1}", items_total=2, items_available=1 if library == library_a else 0,
+                union_record=record,
+                library=library,
+                instance_id=1000 + n,
+                instance_hrid=f"in{n:08d}",
+                call_number=f"{clc}/{n + 1}",
+                items_total=2,
+                items_available=1 if library == library_a else 0,
                 items_loanable=1 if library == library_a else 0,
             )
         made[urid] = record
     cn = UnionRecord.objects.create(
-        urid="U0009", title="'94中国发展报告", authors=[{"name": "国家统计局", "role": "", "type": "corporate"}],
-        year=1994, publisher="中国统计出版社", clc=["F124"], languages=["chi"], record_format="unimarc",
-        master_library=library_b, marc=cnmarc_records()[0],
+        urid="U0009",
+        title="'94中国发展报告",
+        authors=[{"name": "国家统计局", "role": "", "type": "corporate"}],
+        year=1994,
+        publisher="中国统计出版社",
+        clc=["F124"],
+        languages=["chi"],
+        record_format="unimarc",
+        master_library=library_b,
+        marc=cnmarc_records()[0],
     )
-    UnionHolding.objects.create(union_record=cn, library=library_b, instance_id=2000, call_number="F124/1",
-                                items_total=1, items_available=1, items_loanable=0)
+    UnionHolding.objects.create(
+        union_record=cn,
+        library=library_b,
+        instance_id=2000,
+        call_number="F124/1",
+        items_total=1,
+        items_available=1,
+        items_loanable=0,
+    )
     made["U0009"] = cn
     yield made
     if "live_server" in request.fixturenames or "transactional_db" in request.fixturenames:
@@ -93,6 +216,11 @@ def indexed(catalogue):
     backend = get_backend()
     backend.ensure_index()
     backend.clear()
-    backend.index([document_for(record) for record in UnionRecord.objects.filter(id__in=[r.id for r in catalogue.values()])])
+    backend.index(
+        [
+            document_for(record)
+            for record in UnionRecord.objects.filter(id__in=[r.id for r in catalogue.values()])
+        ]
+    )
     yield catalogue
     backend.clear()

@@ -72,8 +72,12 @@ def test_it_maps_indexes_onto_contract_fields():
 
 
 def test_it_maps_relations_any_all_adj_and_phrases():
-    assert translate('dc.title any "fish chips"').node == BoolNode("or", (Term("title", "fish"), Term("title", "chips")))
-    assert translate('dc.title all "fish chips"').node == BoolNode("and", (Term("title", "fish"), Term("title", "chips")))
+    assert translate('dc.title any "fish chips"').node == BoolNode(
+        "or", (Term("title", "fish"), Term("title", "chips"))
+    )
+    assert translate('dc.title all "fish chips"').node == BoolNode(
+        "and", (Term("title", "fish"), Term("title", "chips"))
+    )
     assert translate('dc.title adj "fish chips"').node == Term("title", "fish chips", phrase=True)
     assert translate('dc.title = "fish chips"').node == Term("title", "fish chips", phrase=True)
 
@@ -83,7 +87,14 @@ def test_it_maps_booleans_and_flattens_chains():
     assert node == BoolNode(
         "not",
         (
-            BoolNode("and", (Term("title", "a"), Term("author", "b"), BoolNode("or", (Term("any", "c"), Term("any", "d"))))),
+            BoolNode(
+                "and",
+                (
+                    Term("title", "a"),
+                    Term("author", "b"),
+                    BoolNode("or", (Term("any", "c"), Term("any", "d"))),
+                ),
+            ),
             Term("any", "e"),
         ),
     )

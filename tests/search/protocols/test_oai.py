@@ -14,8 +14,12 @@ from sickle.oaiexceptions import BadResumptionToken, NoRecordsMatch
 from search.oai.views import TOKEN_SALT
 from union.models import UnionRecord
 
-NS = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/",
-      "m": "http://www.loc.gov/MARC21/slim", "u": "http://www.bncf.firenze.sbn.it/unimarc/slim"}
+NS = {
+    "o": "http://www.openarchives.org/OAI/2.0/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "m": "http://www.loc.gov/MARC21/slim",
+    "u": "http://www.bncf.firenze.sbn.it/unimarc/slim",
+}
 MARC_XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "MARC21slim.xsd")))
 
 
@@ -38,7 +42,9 @@ def test_identify_describes_the_repository(client, catalogue):
     assert tree.findtext("o:Identify/o:granularity", namespaces=NS) == "YYYY-MM-DDThh:mm:ssZ"
     assert tree.findtext("o:Identify/o:baseURL", namespaces=NS).endswith("/oai")
     earliest = min(r.updated_at for r in UnionRecord.objects.all())
-    assert tree.findtext("o:Identify/o:earliestDatestamp", namespaces=NS) == earliest.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert tree.findtext("o:Identify/o:earliestDatestamp", namespaces=NS) == earliest.strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
     assert tree.find("o:request", NS).get("verb") == "Identify"
 
 
@@ -78,11 +84,17 @@ def test_a_cnmarc_master_is_faithful_as_unimarc_and_minimal_as_marc21(client, ca
     tree = oai(client, verb="GetRecord", identifier="oai:unioncat.local:U0009", metadataPrefix="marc21")
     marc = tree.find(".//m:record", NS)
     MARC_XSD.assertValid(etree.fromstring(etree.tostring(marc)))
-    assert marc.xpath("m:datafield[@tag='245']/m:subfield[@code='a']/text()", namespaces=NS) == ["'94中国发展报告"]
+    assert marc.xpath("m:datafield[@tag='245']/m:subfield[@code='a']/text()", namespaces=NS) == [
+        "'94中国发展报告"
+    ]
     assert marc.xpath("m:datafield[@tag='588']/m:subfield/text()", namespaces=NS)  # says it is minimal
     assert marc.xpath("m:datafield[@tag='084']/m:subfield[@code='a']/text()", namespaces=NS) == ["F124"]
-    assert error_code(oai(client, verb="GetRecord", identifier="oai:unioncat.local:U0001",
-                          metadataPrefix="unimarc")) == "cannotDisseminateFormat"
+    assert (
+        error_code(
+            oai(client, verb="GetRecord", identifier="oai:unioncat.local:U0001", metadataPrefix="unimarc")
+        )
+        == "cannotDisseminateFormat"
+    )
 
 
 def test_deleted_records_stay_as_deleted_headers(client, catalogue):
@@ -98,7 +110,9 @@ def test_from_and_until_select_by_datestamp(client, catalogue):
     UnionRecord.objects.filter(urid__in=["U0001", "U0002"]).update(updated_at=old)
     tree = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", until="2020-05-01")
     assert tree.xpath("//o:header/o:identifier/text()", namespaces=NS) == [
-        "oai:unioncat.local:U0001", "oai:unioncat.local:U0002"]
+        "oai:unioncat.local:U0001",
+        "oai:unioncat.local:U0002",
+    ]
     tree = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", until="2020-05-01T11:59:59Z")
     assert error_code(tree) == "noRecordsMatch"
     tree = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": "2020-05-02"})
@@ -109,7 +123,10 @@ def test_a_set_selects_the_records_a_library_holds(client, catalogue):
     tree = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set="library:beta")
     urids = [i.rsplit(":", 1)[1] for i in tree.xpath("//o:header/o:identifier/text()", namespaces=NS)]
     assert set(urids) == {"U0002", "U0003", "U0005", "U0006", "U0008", "U0009"}
-    assert error_code(oai(client, verb="ListRecords", metadataPrefix="oai_dc", set="library:nowhere")) == "noRecordsMatch"
+    assert (
+        error_code(oai(client, verb="ListRecords", metadataPrefix="oai_dc", set="library:nowhere"))
+        == "noRecordsMatch"
+    )
 
 
 @pytest.mark.parametrize(
@@ -120,15 +137,29 @@ def test_a_set_selects_the_records_a_library_holds(client, catalogue):
         ({"verb": "Identify", "extra": "1"}, "badArgument"),
         ({"verb": "ListRecords"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "yesterday"}, "badArgument"),
-        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2020-01-01", "until": "2021-01-01T00:00:00Z"},
-         "badArgument"),
-        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2021-01-02", "until": "2021-01-01"},
-         "badArgument"),
+        (
+            {
+                "verb": "ListRecords",
+                "metadataPrefix": "oai_dc",
+                "from": "2020-01-01",
+                "until": "2021-01-01T00:00:00Z",
+            },
+            "badArgument",
+        ),
+        (
+            {"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2021-01-02", "until": "2021-01-01"},
+            "badArgument",
+        ),
         ({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "oai_dc"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "mods"}, "cannotDisseminateFormat"),
-        ({"verb": "GetRecord", "identifier": "oai:unioncat.local:U9999", "metadataPrefix": "oai_dc"},
-         "idDoesNotExist"),
-        ({"verb": "GetRecord", "identifier": "oai:elsewhere:U0001", "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
+        (
+            {"verb": "GetRecord", "identifier": "oai:unioncat.local:U9999", "metadataPrefix": "oai_dc"},
+            "idDoesNotExist",
+        ),
+        (
+            {"verb": "GetRecord", "identifier": "oai:elsewhere:U0001", "metadataPrefix": "oai_dc"},
+            "idDoesNotExist",
+        ),
         ({"verb": "ListMetadataFormats", "identifier": "nope"}, "idDoesNotExist"),
         ({"verb": "ListRecords", "resumptionToken": "forged-token"}, "badResumptionToken"),
         ({"verb": "ListSets", "resumptionToken": "anything"}, "badResumptionToken"),

@@ -44,7 +44,9 @@ def test_facets_are_links_that_narrow_the_results(client, indexed):
 def test_available_now_and_year_filters(client, indexed):
     html = client.get("/search/", {"publisher": "人民文学出版社", "available": "true"}).content.decode()
     assert sorted(hits(html)) == sorted(["西游记", "三国演义", "水浒传"])  # 红楼梦 is only out at beta
-    html = client.get("/search/", {"q": "人民文学出版社", "year_from": "1980", "year_to": "1985"}).content.decode()
+    html = client.get(
+        "/search/", {"q": "人民文学出版社", "year_from": "1980", "year_to": "1985"}
+    ).content.decode()
     assert sorted(hits(html)) == ["红楼梦", "西游记"]
 
 
@@ -89,7 +91,12 @@ def test_the_record_page_lists_holdings_per_library(client, indexed):
 def test_a_reference_only_holding_is_marked(client, indexed):
     html = client.get("/search/record/U0009/").content.decode()
     assert 'class="available">1 / 1' in html
-    assert "Reference only" in html or "仅供阅览" in html or "馆内" in html or 'class="status"><span class="badge">' in html
+    assert (
+        "Reference only" in html
+        or "仅供阅览" in html
+        or "馆内" in html
+        or 'class="status"><span class="badge">' in html
+    )
 
 
 def test_an_unknown_record_is_404(client, db):
@@ -106,8 +113,9 @@ def _ill_urlconf():
     return [*union.urls.urlpatterns, path("ill/", include(ill))]
 
 
-def test_the_ill_action_appears_only_when_ill_exists_and_the_reader_is_signed_in(client, indexed, make_user,
-                                                                                settings):
+def test_the_ill_action_appears_only_when_ill_exists_and_the_reader_is_signed_in(
+    client, indexed, make_user, settings
+):
     html = client.get("/search/record/U0001/").content.decode()
     assert "opac-ill" not in html  # no ILL module installed: no button
 

@@ -33,7 +33,9 @@ def sru12(client, query, **params):
 
 
 def diagnostics(tree) -> list[str]:
-    return tree.xpath("//diag:diagnostic/diag:uri/text() | //diag2:diagnostic/diag2:uri/text()", namespaces=NS)
+    return tree.xpath(
+        "//diag:diagnostic/diag:uri/text() | //diag2:diagnostic/diag2:uri/text()", namespaces=NS
+    )
 
 
 def count(tree) -> int:
@@ -102,7 +104,8 @@ def test_2_0_diagnostics_use_the_oasis_namespaces(client):
 def test_unsupported_versions_and_operations_are_diagnosed(client):
     assert diagnostics(sru(client, version="3.0")) == ["info:srw/diagnostic/1/5"]
     assert diagnostics(sru(client, version="1.2", operation="scan", scanClause="dc.title=a")) == [
-        "info:srw/diagnostic/1/4"]
+        "info:srw/diagnostic/1/4"
+    ]
 
 
 # --- searchRetrieve against the real backend ---------------------------------------------------
@@ -125,9 +128,14 @@ def test_search_retrieve_supports_the_main_indexes_and_booleans(client, indexed)
     assert marc_titles(sru12(client, "bath.isbn = 9787020008728")) == ["三国演义"]
     assert marc_titles(sru12(client, "bath.isbn = 7-02-000872-5")) == ["三国演义"]  # ISBN-10 form
     assert count(sru12(client, "dc.subject = 古典小说")) == 3
-    assert sorted(marc_titles(sru12(client, "dc.title = 红楼梦 or dc.title = 水浒传"))) == ["水浒传", "红楼梦"]
+    assert sorted(marc_titles(sru12(client, "dc.title = 红楼梦 or dc.title = 水浒传"))) == [
+        "水浒传",
+        "红楼梦",
+    ]
     assert count(sru12(client, "dc.publisher = 人民文学出版社 not dc.creator = 曹雪芹")) == 3
-    assert marc_titles(sru12(client, "dc.publisher = 高等教育出版社 and (dc.title = 线性代数)")) == ["线性代数"]
+    assert marc_titles(sru12(client, "dc.publisher = 高等教育出版社 and (dc.title = 线性代数)")) == [
+        "线性代数"
+    ]
     assert marc_titles(sru12(client, 'cql.anywhere = "journey to the west"')) == ["Journey to the West"]
 
 
@@ -137,7 +145,9 @@ def test_search_retrieve_pages_with_start_record_and_next_record_position(client
     assert count(first) == 4
     assert first.findtext("srw:nextRecordPosition", namespaces=NS) == "3"
     assert marc_titles(first) == ["水浒传", "西游记"]  # 1975, 1980
-    second = sru12(client, "dc.publisher = 人民文学出版社 sortby dc.date", maximumRecords="2", startRecord="3")
+    second = sru12(
+        client, "dc.publisher = 人民文学出版社 sortby dc.date", maximumRecords="2", startRecord="3"
+    )
     assert marc_titles(second) == ["红楼梦", "三国演义"]
     assert second.xpath("//srw:recordPosition/text()", namespaces=NS) == ["3", "4"]
     assert second.find("srw:nextRecordPosition", NS) is None
@@ -159,7 +169,9 @@ def test_search_retrieve_gives_dublin_core_and_string_packing(client, indexed):
 @pytest.mark.django_db
 def test_unimarc_is_given_for_cnmarc_masters_and_a_surrogate_diagnostic_otherwise(client, indexed):
     tree = sru12(client, "dc.title = 中国发展报告", recordSchema="unimarcxml")
-    assert tree.xpath("//u:datafield[@tag='200']/u:subfield[@code='a']/text()", namespaces=NS) == ["'94中国发展报告"]
+    assert tree.xpath("//u:datafield[@tag='200']/u:subfield[@code='a']/text()", namespaces=NS) == [
+        "'94中国发展报告"
+    ]
     tree = sru12(client, "dc.title = 红楼梦", recordSchema="unimarcxml")
     record = tree.find(".//srw:record", NS)
     assert record.findtext("srw:recordSchema", namespaces=NS) == "info:srw/schema/1/diagnostics-v1.1"

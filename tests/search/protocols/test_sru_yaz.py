@@ -25,7 +25,7 @@ def test_yaz_client_finds_and_shows_a_chinese_record(live_server, indexed, versi
     assert "Number of hits: 1" in out
     assert "西游记" in out
     assert "吴承恩" in out
-    assert "<record xmlns=\"http://www.loc.gov/MARC21/slim\">" in out or "MARC21/slim" in out
+    assert '<record xmlns="http://www.loc.gov/MARC21/slim">' in out or "MARC21/slim" in out
 
 
 def test_yaz_client_pages_through_a_boolean_query(live_server, indexed):
