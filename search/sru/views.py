@@ -200,6 +200,15 @@ def _payload(schema: str, union_record):
     return element
 
 
+def _load_master_records(union_records) -> None:
+    """Fetch the page's master records in one query (the search service defers them)."""
+    from union.models import UnionRecord
+
+    masters = dict(UnionRecord.objects.filter(pk__in=[r.pk for r in union_records]).values_list("pk", "marc"))
+    for record in union_records:
+        record.marc = masters.get(record.pk, b"")
+
+
 def run_search(query: SearchQuery):
     """The search service; separated so the import happens at request time."""
     from search.services import search
@@ -251,6 +260,8 @@ def search_retrieve(params: dict[str, str], version: str) -> HttpResponse:
         if result.total and start > result.total:
             raise Diagnostic(61, str(start))
         union_records = union_records[:maximum]
+        if union_records and schema != "dc":
+            _load_master_records(union_records)
         if union_records:
             container = response.add(response.root, "records")
             for position, union_record in enumerate(union_records, start=start):
