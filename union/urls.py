@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("tenants.api.urls")),
     path("", include("search.api.urls")),
     path("libraries/<str:code>/", include("tenants.catalogue.api.urls")),
+    path("libraries/<str:code>/", include("marc_import.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("lib/<str:code>/", views.library_home, name="library-home"),
+    path("lib/<str:code>/", include("marc_import.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
