@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("search.api.urls")),
     path("libraries/<str:code>/", include("tenants.catalogue.api.urls")),
     path("libraries/<str:code>/", include("marc_import.api.urls")),
+    path("union/", include("union.api.urls")),
 ]
 
 urlpatterns = [

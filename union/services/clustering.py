@@ -165,7 +165,7 @@ def remove(library_id: int, instance_id: int) -> bool:
 
 
 def place(member: MemberRecord, decisions: Decisions | None = None, marc_cache: dict | None = None,
-          force: bool = False) -> UnionRecord:
+          force: bool = False, actor: dict | None = None) -> UnionRecord:
     """Put one member record in the union record it matches, creating one if none matches."""
     if member.withdrawn:
         remove(member.library_id, member.instance_id)
@@ -194,7 +194,7 @@ def place(member: MemberRecord, decisions: Decisions | None = None, marc_cache: 
             for name, value in summary.items():
                 setattr(holding, name, value)
             holding.save()
-        refresh(holding.union_record, marc_cache=cache, holdings_changed=changed_summary)
+        refresh(holding.union_record, marc_cache=cache, holdings_changed=changed_summary, **(actor or {}))
         return holding.union_record
 
     if decisions is None:
@@ -249,7 +249,7 @@ def place(member: MemberRecord, decisions: Decisions | None = None, marc_cache: 
             defaults={"union_record": target, "candidate_id": cluster_id, "score": decision.score,
                       "explanation": decision.explain()},
         )
-    refresh(target, marc_cache=cache, holdings_changed=True)
+    refresh(target, marc_cache=cache, holdings_changed=True, **(actor or {}))
     if old_record is not None and old_record.pk != target.pk:
         refresh(old_record)
     return target

@@ -1,0 +1,309 @@
+"""The union catalogue API (/api/v1/union/...).
+
+Readers and staff of any member (and coordinators) may view; cataloguers change their own
+library's catalogue (copy, items, proposals); the master record's library or a coordinator
+decides proposals (consortium policy); only coordinators split, merge, pin and review.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from rest_framework import generics, status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from tenants.models import Library, Region
+from tenants.services import access
+from union.api import serializers as s
+from union.exceptions import NotFound, PermissionDenied, UserError
+from union.matching import MatchRecord, compare
+from union.models import ConsortiumPolicy, MatchReview, Proposal, UnionHolding
+from union.services import cataloguing, clusters, export, quality
+
+
+class CanViewUnion(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return cataloguing.can_view(request.user)
+
+
+def _library(code: str) -> Library:
+    library = Library.objects.filter(code=code, is_active=True).first()
+    if library is None:
+        raise NotFound(_("No member library has the code %(code)s.") % {"code": code})
+    return library
+
+
+def _require_coordinator(user, union_record=None) -> None:
+    region = union_record.master_library.region if union_record is not None and union_record.master_library else None
+    if not access.is_coordinator(user, region):
+        raise PermissionDenied(_("Only consortium coordinators may do this."))
+
+
+def _ref(item: dict) -> tuple[int, int]:
+    return (_library(item["library"]).pk, int(item["instance_id"]))
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class RecordList(generics.ListAPIView):
+    permission_classes = [IsAuthenticated, CanViewUnion]
+    serializer_class = s.UnionRecordListSerializer
+
+    def get_queryset(self):
+        p = self.request.query_params
+        library = _library(p["library"]) if p.get("library") else None
+        year = p.get("year")
+        if year and not year.isdigit():
+            raise UserError(_("The year must be a number."), code="bad_year")
+        qs = cataloguing.search(p.get("q", ""), isbn=p.get("isbn", ""), library=library,
+                                material_type=p.get("material_type", ""), year=int(year) if year else None)
+        return qs.select_related("master_library").annotate(library_count=Count("holdings__library", distinct=True))
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated, CanViewUnion])
+def record_detail(request, urid):
+    record = cataloguing.get_record(urid)
+    return Response(s.UnionRecordSerializer(record).data)
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated, CanViewUnion])
+def record_why(request, urid):
+    """Why these member records are one union record: shared keys and each member against the master."""
+    record = cataloguing.get_record(urid)
+    holdings = list(record.holdings.select_related("library").order_by("library__code", "instance_id"))
+    master = next((h for h in holdings if (h.library_id, h.instance_id) ==
+                   (record.master_library_id, record.master_instance_id)), None)
+    members = []
+    for holding in holdings:
+        entry = {"library": holding.library.code, "instance_id": holding.instance_id, "joined": holding.matched_on,
+                 "master": holding is master}
+        if master is not None and holding is not master:
+            entry["against_master"] = compare(
+                MatchRecord.from_json(None, holding.match_data), MatchRecord.from_json(None, master.match_data)
+            ).explain()
+        members.append(entry)
+    return Response({"urid": record.urid, "match_keys": record.match_keys, "members": members})
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def record_copy(request, urid):
+    record = cataloguing.get_record(urid)
+    library = _library(str(request.data.get("library", "")))
+    instance_id = cataloguing.copy_to_library(record, library, request.user)
+    return Response({"library": library.code, "instance_id": instance_id}, status=status.HTTP_201_CREATED)
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def add_item(request, code, instance_id):
+    library = _library(code)
+    data = _valid(s.ItemInput, request.data)
+    return Response(cataloguing.add_item(library, instance_id, request.user, **data), status=status.HTTP_201_CREATED)
+
+
+@api_view(["POST", "DELETE"])
+@permission_classes([IsAuthenticated])
+def record_lock(request, urid):
+    record = cataloguing.get_record(urid)
+    if request.method == "DELETE":
+        cataloguing.release_lock(record, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    library = _library(request.data["library"]) if request.data.get("library") else None
+    if library is not None:
+        cataloguing.require_cataloguer(request.user, library)
+    elif not (cataloguing.can_decide(request.user, record)):
+        raise PermissionDenied(_("Only cataloguers may lock a record for editing."))
+    lock = cataloguing.acquire_lock(record, request.user, library)
+    return Response({"urid": record.urid, "user": request.user.username, "expires_at": lock.expires_at})
+
+
+@api_view(["GET", "POST"])
+@permission_classes([IsAuthenticated, CanViewUnion])
+def record_proposals(request, urid):
+    record = cataloguing.get_record(urid)
+    if request.method == "GET":
+        rows = record.proposals.select_related("union_record", "proposed_by", "library", "decided_by").order_by("-id")
+        return Response(s.ProposalSerializer(rows, many=True).data)
+    data = _valid(s.ProposalInput, request.data)
+    proposal = cataloguing.propose(record, request.user, _library(data["library"]), data["changes"], data["comment"])
+    return Response(s.ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def proposal_decide(request, pk, action):
+    proposal = get_object_or_404(Proposal.objects.select_related("union_record"), pk=pk)
+    note = str(request.data.get("note", ""))
+    if action == "accept":
+        cataloguing.accept(proposal, request.user, note)
+    else:
+        cataloguing.reject(proposal, request.user, note)
+    proposal.refresh_from_db()
+    return Response(s.ProposalSerializer(proposal).data)
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated, CanViewUnion])
+def record_versions(request, urid):
+    record = cataloguing.get_record(urid)
+    rows = record.versions.select_related("changed_by", "library").order_by("-version")
+    return Response(s.VersionSerializer(rows, many=True).data)
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated, CanViewUnion])
+def record_compare(request, urid):
+    record = cataloguing.get_record(urid)
+    try:
+        a, b = int(request.query_params["a"]), int(request.query_params["b"])
+    except (KeyError, ValueError):
+        raise UserError(_("Give two version numbers as a and b."), code="bad_versions") from None
+    return Response({"urid": urid, "a": a, "b": b, "changes": cataloguing.compare_versions(record, a, b)})
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def record_restore(request, urid, version):
+    record = cataloguing.restore(cataloguing.get_record(urid), version, request.user)
+    return Response(s.UnionRecordSerializer(record).data)
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def record_split(request, urid):
+    record = cataloguing.get_record(urid)
+    _require_coordinator(request.user, record)
+    data = _valid(s.SplitInput, request.data)
+    new = clusters.split(record, [_ref(m) for m in data["members"]], request.user, data["note"])
+    return Response({"urid": record.urid, "new_urid": new.urid}, status=status.HTTP_201_CREATED)
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def record_merge(request, urid):
+    record = cataloguing.get_record(urid)
+    _require_coordinator(request.user, record)
+    other = cataloguing.get_record(str(request.data.get("other", "")))
+    clusters.merge(record, other, request.user, str(request.data.get("note", "")))
+    record.refresh_from_db()
+    return Response(s.UnionRecordSerializer(record).data)
+
+
+@api_view(["POST", "DELETE"])
+@permission_classes([IsAuthenticated])
+def record_pin(request, urid):
+    record = cataloguing.get_record(urid)
+    _require_coordinator(request.user, record)
+    if request.method == "DELETE":
+        record = clusters.unpin_master(record, request.user)
+    else:
+        data = _valid(s.MemberRef, request.data)
+        record = clusters.pin_master(record, _ref(data), request.user)
+    return Response(s.UnionRecordSerializer(record).data)
+
+
+class ReviewList(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.ReviewSerializer
+
+    def get_queryset(self):
+        _require_coordinator(self.request.user)
+        wanted = self.request.query_params.get("status", MatchReview.Status.OPEN)
+        return MatchReview.objects.filter(status=wanted).select_related(
+            "library", "candidate_library", "union_record", "candidate").order_by("-score", "id")
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def review_resolve(request, pk):
+    _require_coordinator(request.user)
+    review = get_object_or_404(MatchReview, pk=pk)
+    review = clusters.resolve_review(review, str(request.data.get("action", "")), request.user)
+    return Response(s.ReviewSerializer(review).data)
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def wrong_key(request):
+    _require_coordinator(request.user)
+    count = clusters.mark_wrong_key(str(request.data.get("key", "")), request.user, str(request.data.get("note", "")))
+    return Response({"key": request.data.get("key"), "records_replaced": count})
+
+
+@api_view(["GET", "PUT"])
+@permission_classes([IsAuthenticated, CanViewUnion])
+def policy(request):
+    current = ConsortiumPolicy.current()
+    if request.method == "PUT":
+        _require_coordinator(request.user)
+        approval = request.data.get("proposal_approval", current.proposal_approval)
+        if approval not in ConsortiumPolicy.Approval.values:
+            raise UserError(_("Unknown approval policy."), code="bad_policy")
+        minutes = request.data.get("lock_minutes", current.lock_minutes)
+        if not str(minutes).isdigit() or not 1 <= int(minutes) <= 24 * 60:
+            raise UserError(_("Lock minutes must be between 1 and 1440."), code="bad_policy")
+        current.proposal_approval, current.lock_minutes = approval, int(minutes)
+        current.save()
+    return Response({"proposal_approval": current.proposal_approval, "lock_minutes": current.lock_minutes})
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated, CanViewUnion])
+def export_records(request):
+    p = request.query_params
+    fmt, syntax = p.get("marc", "marc21"), p.get("syntax", "iso2709")
+    if fmt not in export.FORMATS or syntax not in export.SYNTAXES:
+        raise UserError(_("marc must be marc21 or cnmarc and syntax iso2709 or marcxml."), code="bad_format")
+    library = _library(p["library"]) if p.get("library") else None
+    region = Region.objects.filter(code=p["region"]).first() if p.get("region") else None
+    if p.get("region") and region is None:
+        raise NotFound(_("No such region."))
+    since = parse_datetime(p["updated_since"]) if p.get("updated_since") else None
+    if p.get("updated_since") and since is None:
+        raise UserError(_("updated_since must be an ISO 8601 date and time."), code="bad_date")
+    records = export.filtered(p.get("q", ""), library, region, p.get("material_type", ""), since)
+    response = StreamingHttpResponse(
+        export.export(records.iterator(chunk_size=500), fmt, syntax),
+        content_type="application/marcxml+xml" if syntax == "marcxml" else "application/marc",
+    )
+    extension = "xml" if syntax == "marcxml" else "mrc"
+    response["Content-Disposition"] = f'attachment; filename="union-{fmt}.{extension}"'
+    return response
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def quality_report(request, code=None):
+    user = request.user
+    if code:
+        library = _library(code)
+        if not (access.is_staff_of(user, library)):
+            raise PermissionDenied(_("Only the library's staff and coordinators see its quality report."))
+        return Response(quality.library_quality(library))
+    libraries = access.visible_libraries(user).filter(is_active=True)
+    if not libraries.exists():
+        raise PermissionDenied(_("Only library staff and coordinators see quality reports."))
+    return Response(quality.consortium_quality(libraries))
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated, CanViewUnion])
+def holding_lookup(request, code, instance_id):
+    """The union record of one member record."""
+    holding = UnionHolding.objects.filter(library__code=code, instance_id=instance_id).select_related(
+        "union_record").first()
+    if holding is None:
+        raise NotFound(_("This record is not (yet) in the union catalogue."))
+    return Response({"urid": holding.union_record.urid, "why": holding.matched_on})
