@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("union/", include("union.web.urls")),
     path("lib/<str:code>/", views.library_home, name="library-home"),
     path("lib/<str:code>/", include("marc_import.urls")),
     path("api/v1/", include(api_v1)),

@@ -1,0 +1,221 @@
+"""Staff web pages of the union catalogue (/union/...), usable without JavaScript."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tenants.models import Library, Role
+from tenants.services import access
+from union.exceptions import UserError
+from union.matching import MatchRecord, compare
+from union.models import EditLock, MatchReview, Proposal
+from union.services import cataloguing, clusters, export, quality
+
+
+def viewer_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not cataloguing.can_view(request.user):
+            raise DjangoPermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def user_errors(view):
+    """Turn a service's UserError into a message and a redirect back to the record."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except UserError as exc:
+            messages.error(request, exc.message)
+            urid = kwargs.get("urid")
+            return redirect("union-record", urid=urid) if urid else redirect("union-search")
+
+    return wrapper
+
+
+def _cataloguer_libraries(user):
+    return [lib for lib in access.visible_libraries(user).filter(is_active=True).order_by("code")
+            if access.has_role(user, lib, Role.CATALOGUER)]
+
+
+def _library(code: str) -> Library:
+    library = Library.objects.filter(code=code, is_active=True).first()
+    if library is None:
+        raise UserError(_("No member library has the code %(code)s.") % {"code": code})
+    return library
+
+
+def _require_coordinator(user, record=None):
+    region = record.master_library.region if record is not None and record.master_library else None
+    if not access.is_coordinator(user, region):
+        raise DjangoPermissionDenied
+
+
+@viewer_required
+def search(request):
+    q = request.GET.get("q", "").strip()
+    isbn = request.GET.get("isbn", "").strip()
+    records = cataloguing.search(q, isbn=isbn).select_related("master_library") if (q or isbn) else None
+    page = Paginator(records, 25).get_page(request.GET.get("page")) if records is not None else None
+    return render(request, "union/web/search.html", {"q": q, "isbn": isbn, "page": page})
+
+
+@viewer_required
+@user_errors
+def record(request, urid):
+    union_record = cataloguing.get_record(urid)
+    holdings = list(union_record.holdings.select_related("library").order_by("library__code", "instance_id"))
+    master = next((h for h in holdings if (h.library_id, h.instance_id) ==
+                   (union_record.master_library_id, union_record.master_instance_id)), None)
+    for holding in holdings:
+        holding.is_master = holding is master
+        if master is not None and holding is not master:
+            holding.against_master = compare(MatchRecord.from_json(None, holding.match_data),
+                                             MatchRecord.from_json(None, master.match_data)).explain()
+    lock = EditLock.objects.filter(union_record=union_record, expires_at__gt=timezone.now()).select_related(
+        "user").first()
+    context = {
+        "record": union_record, "holdings": holdings,
+        "versions": union_record.versions.select_related("changed_by", "library").order_by("-version")[:50],
+        "proposals": union_record.proposals.select_related("proposed_by", "library").order_by("-id")[:50],
+        "can_decide": cataloguing.can_decide(request.user, union_record),
+        "is_coordinator": access.is_coordinator(
+            request.user, union_record.master_library.region if union_record.master_library else None),
+        "my_libraries": _cataloguer_libraries(request.user),
+        "lock": lock,
+        "editable": cataloguing.EDITABLE_FIELDS,
+    }
+    return render(request, "union/web/record.html", context)
+
+
+@require_POST
+@viewer_required
+@user_errors
+def record_action(request, urid, action):
+    union_record = cataloguing.get_record(urid)
+    user, post = request.user, request.POST
+    if action == "copy":
+        library = _library(post.get("library", ""))
+        instance_id = cataloguing.copy_to_library(union_record, library, user)
+        messages.success(request, _("Copied into %(library)s as instance %(id)s.") % {"library": library,
+                                                                                       "id": instance_id})
+    elif action == "lock":
+        library = _library(post.get("library", ""))
+        cataloguing.require_cataloguer(user, library)
+        cataloguing.acquire_lock(union_record, user, library)
+        messages.success(request, _("The record is locked for your edits."))
+    elif action == "unlock":
+        cataloguing.release_lock(union_record, user)
+        messages.success(request, _("The lock is released."))
+    elif action == "propose":
+        library = _library(post.get("library", ""))
+        values = {}
+        for name in cataloguing.EDITABLE_FIELDS:
+            if name in post and name not in ("authors",):
+                values[name] = post.get(name)
+        changed = {k: v for k, v in values.items() if str(v).strip() != str(_display(getattr(union_record, k)))}
+        cataloguing.propose(union_record, user, library, changed, post.get("comment", ""))
+        messages.success(request, _("Your proposal is waiting for a decision."))
+    elif action in ("accept", "reject"):
+        proposal = get_object_or_404(Proposal, pk=post.get("proposal"), union_record=union_record)
+        if action == "accept":
+            cataloguing.accept(proposal, user, post.get("note", ""))
+            messages.success(request, _("The proposal is accepted."))
+        else:
+            cataloguing.reject(proposal, user, post.get("note", ""))
+            messages.success(request, _("The proposal is rejected."))
+    elif action == "restore":
+        cataloguing.restore(union_record, int(post.get("version", "0") or 0), user)
+        messages.success(request, _("The version is restored."))
+    elif action in ("pin", "split", "merge", "unpin"):
+        _require_coordinator(user, union_record)
+        if action == "pin":
+            library_id, instance_id = post.get("member", ":").split(":")
+            clusters.pin_master(union_record, (int(library_id), int(instance_id)), user)
+            messages.success(request, _("The master record is pinned."))
+        elif action == "unpin":
+            clusters.unpin_master(union_record, user)
+        elif action == "split":
+            refs = [tuple(int(x) for x in m.split(":")) for m in post.getlist("member")]
+            new = clusters.split(union_record, refs, user, post.get("note", ""))
+            messages.success(request, _("Split off as %(urid)s.") % {"urid": new.urid})
+        else:
+            clusters.merge(union_record, cataloguing.get_record(post.get("other", "").strip()), user,
+                           post.get("note", ""))
+            messages.success(request, _("The union records are merged."))
+    else:
+        raise UserError(_("Unknown action."))
+    return redirect("union-record", urid=urid)
+
+
+def _display(value):
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None else value
+
+
+@viewer_required
+@user_errors
+def compare_versions(request, urid):
+    union_record = cataloguing.get_record(urid)
+    try:
+        a, b = int(request.GET.get("a", "")), int(request.GET.get("b", ""))
+    except ValueError:
+        raise UserError(_("Give two version numbers as a and b.")) from None
+    changes = cataloguing.compare_versions(union_record, a, b)
+    return render(request, "union/web/compare.html", {"record": union_record, "a": a, "b": b, "changes": changes,
+                                                      "can_decide": cataloguing.can_decide(request.user, union_record)})
+
+
+@login_required
+def review_queue(request):
+    _require_coordinator(request.user)
+    if request.method == "POST":
+        review = get_object_or_404(MatchReview, pk=request.POST.get("review"))
+        try:
+            clusters.resolve_review(review, request.POST.get("action", ""), request.user)
+            messages.success(request, _("The review is resolved."))
+        except UserError as exc:
+            messages.error(request, exc.message)
+        return redirect("union-reviews")
+    reviews = MatchReview.objects.filter(status=MatchReview.Status.OPEN).select_related(
+        "library", "candidate_library", "union_record", "candidate").order_by("-score", "id")
+    page = Paginator(reviews, 50).get_page(request.GET.get("page"))
+    return render(request, "union/web/reviews.html", {"page": page})
+
+
+@login_required
+def quality_report(request):
+    libraries = access.visible_libraries(request.user).filter(is_active=True)
+    if not libraries.exists():
+        raise DjangoPermissionDenied
+    return render(request, "union/web/quality.html", {"rows": quality.consortium_quality(libraries)})
+
+
+@viewer_required
+def export_records(request):
+    fmt, syntax = request.GET.get("marc", "marc21"), request.GET.get("syntax", "iso2709")
+    if fmt not in export.FORMATS or syntax not in export.SYNTAXES:
+        return render(request, "union/web/export.html", {})
+    library = Library.objects.filter(code=request.GET.get("library", "")).first() if request.GET.get("library") else None
+    records = export.filtered(request.GET.get("q", ""), library, None, request.GET.get("material_type", ""))
+    response = StreamingHttpResponse(export.export(records.iterator(chunk_size=500), fmt, syntax),
+                                     content_type="application/marcxml+xml" if syntax == "marcxml" else
+                                     "application/marc")
+    response["Content-Disposition"] = f'attachment; filename="union-{fmt}.{"xml" if syntax == "marcxml" else "mrc"}"'
+    return response
