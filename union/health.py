@@ -17,7 +17,7 @@ def check_database() -> dict:
 
 
 def check_broker() -> dict:
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"ok": True, "mode": "in-process"}
     from kombu import Connection
 

@@ -14,7 +14,7 @@ def test_healthz_reports_every_service(client):
     assert body["search"]["ok"] is True
 
 
-@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0")
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0", CELERY_TASK_ALWAYS_EAGER=False)
 def test_healthz_is_503_when_the_broker_is_down(client):
     response = client.get("/healthz")
     assert response.status_code == 503
