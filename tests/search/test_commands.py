@@ -58,3 +58,33 @@ def test_check_index_reports_stale_and_extra_records(records):
     call_command("reindex", no_progress=True, stdout=io.StringIO())
     assert check()[0] == 0
     assert get_backend("postgres").search(SearchQuery(query=parse("红楼梦"))).ids == []
+
+
+def index_names() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'search_document'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_postgres_rebuild_swaps_in_a_fully_indexed_table_and_catches_up(records):
+    from search.documents import iter_all_documents
+
+    engine = get_backend("postgres")
+    before = index_names()
+
+    def batches():
+        for docs in iter_all_documents(batch_size=2):
+            yield docs
+            # A change made while the rebuild runs (after its record was already read).
+            first = UnionRecord.objects.get(pk=records[0].pk)
+            if first.title == "西游记":
+                first.title, first.version = "西游记（插图本）", first.version + 1
+                first.save()
+
+    assert engine.rebuild(batches()) == 4
+    assert index_names() == before
+    assert "search_document_pkey" in before and "search_doc_any_gin" in before
+    assert engine.search(SearchQuery(query=parse("插图本"))).ids == [records[0].pk]
+    assert check()[0] == 0
