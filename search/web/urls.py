@@ -7,4 +7,5 @@ app_name = "opac"
 urlpatterns = [
     path("", views.search_page, name="search"),
     path("record/<str:urid>/", views.record_page, name="record"),
+    path("suggest/", views.suggest_options, name="suggest"),
 ]

@@ -325,3 +325,17 @@ def _oai_id(record) -> str:
     from search.oai.views import oai_identifier
 
     return oai_identifier(record.urid)
+
+
+def suggest_options(request):
+    """``<option>`` title completions for the search box's datalist (htmx; harmless without)."""
+    from search.services import suggest
+
+    prefix = request.GET.get("q", "").strip()[:100]
+    titles: list[str] = []
+    if prefix:
+        try:
+            titles = suggest(prefix, limit=8)
+        except Exception:  # suggestions are a nicety: never break typing
+            logger.exception("title suggestions failed")
+    return render(request, "search/_suggestions.html", {"titles": titles})

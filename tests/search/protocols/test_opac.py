@@ -138,3 +138,13 @@ def test_the_ill_action_appears_only_when_ill_exists_and_the_reader_is_signed_in
     finally:
         del sys.modules["opac_test_urls"]
         clear_url_caches()
+
+
+def test_the_search_box_suggests_titles_by_pinyin_and_characters(client, indexed):
+    html = client.get("/search/suggest/", {"q": "xiyou"}).content.decode()
+    assert '<option value="西游记">' in html
+    html = client.get("/search/suggest/", {"q": "红楼"}).content.decode()
+    assert '<option value="红楼梦">' in html
+    assert client.get("/search/suggest/", {"q": ""}).content.decode().strip() == ""
+    page = client.get("/search/").content.decode()
+    assert 'hx-get="/search/suggest/"' in page and 'list="opac-suggestions"' in page
