@@ -31,3 +31,15 @@ def test_demo_command_prints_logins(capsys):
     out = capsys.readouterr().out
     assert DEMO_PASSWORD in out and "coordinator" in out
     assert all(code in out for code, *_ in LIBRARIES)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_records_reach_the_union_catalogue_and_search(client):
+    from union.models import UnionHolding, UnionRecord
+
+    build_demo(load_records=True, progress=lambda *_: None)
+    assert UnionHolding.objects.count() >= 50
+    records = UnionRecord.objects.filter(deleted=False)
+    assert 0 < records.count() < UnionHolding.objects.count(), "sample records held by several libraries cluster"
+    body = client.get("/api/v1/search/", {"q": records.exclude(title="").first().title[:4]}).json()
+    assert body["count"] >= 1
