@@ -70,6 +70,11 @@ def _search_click_facet_open_record(page, base_url: str, *, htmx: bool) -> None:
 def test_a_reader_searches_in_chinese_narrows_by_library_and_sees_holdings(live_server, indexed, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
+    page.goto(f"{live_server.url}/search/")
+    page.type("#opac-q", "xiyou")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#opac-suggestions option')].some(o => o.value === '西游记')"
+    )
     _search_click_facet_open_record(page, live_server.url, htmx=True)
     page.go_back()
     page.wait_for_selector(".opac-list .hit")
