@@ -582,6 +582,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--fresh", action="store_true", help="delete generated records first")
+    parser.add_argument("--workers", type=int, default=2, help="processes preparing index rows")
     parser.add_argument("--skip-index", action="store_true", help="reuse the index of an earlier run")
     args = parser.parse_args()
 
@@ -602,7 +603,7 @@ def main() -> None:
         backend.clear()
         started = time.perf_counter()
         with tqdm(total=total, unit="rec", desc="index") as bar:
-            reindex_all(backend="postgres", batch_size=2000, progress=bar.update)
+            reindex_all(backend="postgres", batch_size=2000, progress=bar.update, workers=args.workers)
         elapsed = time.perf_counter() - started
         print(f"index build: {total} records in {elapsed:.1f} s = {total / elapsed:.0f} records/s")
         with connection.cursor() as cursor:

@@ -276,6 +276,21 @@ def _exact_keys(node: Node | None) -> tuple[str | None, str | None]:
     return key, word
 
 
+def _worker_init() -> None:
+    """A forked worker opens its own database connection (the parent closed its own first)."""
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+
+
+def _rows_for_ids(ids: list[int]) -> tuple[int, list[tuple]]:
+    from search.documents import documents_for
+
+    docs, _gone = documents_for(ids)
+    return len(ids), [row_for(doc) for doc in docs]
+
+
 class PostgresBackend(SearchBackend):
     name = "postgres"
 
@@ -307,13 +322,44 @@ class PostgresBackend(SearchBackend):
             cursor.executemany(sql, rows)
         return len(rows)
 
-    def rebuild(self, batches: Iterable[list[dict]], progress: Callable[[int], None] | None = None) -> int:
+    @staticmethod
+    def _prepared_rows(batches, workers: int, batch_size: int):
+        """(records handled, rows) per batch, prepared here or in worker processes."""
+        from search.documents import iter_all_documents
+
+        if workers <= 1 or batches is not None:
+            for docs in batches if batches is not None else iter_all_documents(batch_size):
+                yield len(docs), [row_for(doc) for doc in docs]
+            return
+        import multiprocessing
+
+        from django.db import connections
+
+        from union.models import UnionRecord
+
+        ids = list(UnionRecord.objects.filter(deleted=False).order_by("pk").values_list("pk", flat=True))
+        chunks = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
+        connections.close_all()  # children must not share the parent's connection
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init) as pool:
+            yield from pool.imap(_rows_for_ids, chunks)
+
+    def rebuild(
+        self,
+        batches: Iterable[list[dict]] | None = None,
+        progress: Callable[[int], None] | None = None,
+        *,
+        workers: int = 1,
+        batch_size: int = 2000,
+    ) -> int:
         """Build a complete new table with COPY, index it once, and swap it in (zero downtime).
 
         Searches keep using the old table until the swap, a short rename under an exclusive
         lock. Bulk loading before creating the GIN indexes is several times faster than
         updating them row by row. Records changed while the build ran are indexed again after
         the swap, so nothing written meanwhile is lost.
+
+        ``batches`` of documents default to every live union record; with ``workers`` > 1 the
+        documents and rows are prepared in that many processes.
         """
         from search.documents import documents_for
         from union.models import UnionChange, UnionRecord
@@ -329,8 +375,7 @@ class PostgresBackend(SearchBackend):
             )
             index_defs = cursor.fetchall()
         written = 0
-        for docs in batches:
-            rows = [row_for(doc) for doc in docs]
+        for count, rows in self._prepared_rows(batches, workers, batch_size):
             now = timezone.now()
             with connection.cursor() as cursor:
                 with cursor.cursor.copy(f"COPY public.{build} ({_COLUMNS}, indexed_at) FROM STDIN") as copy:
@@ -338,7 +383,7 @@ class PostgresBackend(SearchBackend):
                         copy.write_row((*row, now))
             written += len(rows)
             if progress:
-                progress(len(docs))
+                progress(count)
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '256MB'")
             for name, definition in index_defs:

@@ -67,7 +67,11 @@ def drain_union_outbox(
 
 
 def reindex_all(
-    *, backend: str | None = None, batch_size: int = 2000, progress: Callable[[int], None] | None = None
+    *,
+    backend: str | None = None,
+    batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> int:
     """Rebuild the whole index from the union catalogue; returns how many documents were written.
 
@@ -78,6 +82,8 @@ def reindex_all(
     engine = get_backend(backend)
     engine.ensure_index()
     rebuild = getattr(engine, "rebuild", None)
+    if rebuild is not None and engine.name == "postgres":
+        return rebuild(progress=progress, workers=workers, batch_size=batch_size)
     if rebuild is not None:
         return rebuild(iter_all_documents(batch_size), progress=progress)
     written = 0

@@ -88,3 +88,18 @@ def test_postgres_rebuild_swaps_in_a_fully_indexed_table_and_catches_up(records)
     assert "search_document_pkey" in before and "search_doc_any_gin" in before
     assert engine.search(SearchQuery(query=parse("插图本"))).ids == [records[0].pk]
     assert check()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reindex_can_prepare_documents_in_worker_processes(make_library, district_a):
+    library = make_library("alpha", region=district_a)
+    titles = [f"物理学习题集 第{n}册" for n in range(1, 8)]
+    for n, title in enumerate(titles, start=1):
+        record = UnionRecord.objects.create(urid=f"W{n}", title=title)
+        UnionHolding.objects.create(union_record=record, library=library, instance_id=n)
+    out = io.StringIO()
+    call_command("reindex", "--workers", "2", "--batch-size", "2", "--no-progress", stdout=out)
+    assert "indexed 7 union records" in out.getvalue()
+    assert get_backend("postgres").search(SearchQuery(query=parse("物理学"))).total == 7
+    assert check()[0] == 0
+    get_backend("postgres").clear()
