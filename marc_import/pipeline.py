@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import unicodedata
+from collections import deque
 from dataclasses import dataclass
 
 from pymarc import Subfield
@@ -137,41 +138,36 @@ def _consumed(stream, source) -> int | None:
         return source.offset
 
 
-def _worker(path: str, options: Options, queue, batch_size: int) -> None:
-    try:
-        with open(path, "rb") as stream:
-            for batch, consumed in iter_batches(stream, options, batch_size):
-                queue.put(("batch", batch, consumed))
-        queue.put(("end", None, None))
-    except BaseException as exc:  # noqa: BLE001 - report to the parent, which decides
-        queue.put(("error", f"{exc.__class__.__name__}: {exc}", None))
+def _process_batch(sources: list[SourceRecord], options: Options) -> list[dict]:
+    return [process(source, options) for source in sources]
 
 
-class WorkerFailed(RuntimeError):
-    pass
+def _read_batches(stream, options: Options, batch_size: int):
+    batch = []
+    for source in iter_records(stream, encoding=options.encoding):
+        batch.append(source)
+        if len(batch) >= batch_size:
+            yield batch, _consumed(stream, source)
+            batch = []
+    if batch:
+        yield batch, None
 
 
-def iter_batches_in_worker(path: str, options: Options, batch_size: int = BATCH, depth: int = 6):
-    """Like :func:`iter_batches`, parsing and mapping in a separate process (bounded queue)."""
+def iter_batches_in_workers(stream, options: Options, batch_size: int = BATCH, workers: int = 2,
+                            depth: int = 4):
+    """Like :func:`iter_batches`, with parsing and mapping in worker processes.
+
+    The calling process only splits the input into raw records; at most ``depth`` batches per
+    worker are in flight, so memory stays flat whatever the file size. Results come back in order.
+    """
     ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue(maxsize=depth)
-    proc = ctx.Process(target=_worker, args=(path, options, queue, batch_size), daemon=True)
-    proc.start()
-    try:
-        while True:
-            try:
-                kind, payload, consumed = queue.get(timeout=120)
-            except Exception as exc:  # queue.Empty after a long silence: the worker died
-                if not proc.is_alive():
-                    raise WorkerFailed(f"parse worker exited with code {proc.exitcode}") from exc
-                continue
-            if kind == "batch":
-                yield payload, consumed
-            elif kind == "end":
-                break
-            else:
-                raise WorkerFailed(payload)
-    finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join(timeout=10)
+    with ctx.Pool(processes=workers) as pool:
+        pending: deque = deque()
+        for sources, consumed in _read_batches(stream, options, batch_size):
+            pending.append((pool.apply_async(_process_batch, (sources, options)), consumed))
+            if len(pending) >= depth * workers:
+                result, done = pending.popleft()
+                yield result.get(timeout=600), done
+        while pending:
+            result, done = pending.popleft()
+            yield result.get(timeout=600), done

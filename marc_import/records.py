@@ -250,15 +250,27 @@ def _marc8(data: bytes) -> str:
     return text
 
 
+def _utf8(data: bytes) -> str:
+    return data.decode("utf-8")
+
+
+def _gb(data: bytes) -> str:
+    return data.decode("gb18030")
+
+
+def _ascii(data: bytes) -> str:
+    return data.decode("ascii")
+
+
 def _codec_for(declared: str):
     if declared == "utf-8":
-        return lambda b: b.decode("utf-8")
+        return _utf8
     if declared == "gbk":
-        return lambda b: b.decode("gb18030")
+        return _gb
     if declared == "marc-8":
         return _marc8
     if declared == "ascii":
-        return lambda b: b.decode("ascii")
+        return _ascii
     raise ValueError(declared)
 
 
@@ -316,6 +328,7 @@ def parse_iso2709(raw: bytes, *, encoding: str = "auto", flavour: str = "marc21"
         raise RecordError(f"directory length {len(directory)} is not a multiple of 12")
     enc = choose_encoding(raw, leader, flavour, encoding)
     decode = _codec_for(enc)
+    whole = enc != "marc-8"
     data = raw[base:]
     record = pymarc.Record(leader=leader.decode("ascii"), force_utf8=True)
     for i in range(0, len(directory), 12):
@@ -328,7 +341,7 @@ def parse_iso2709(raw: bytes, *, encoding: str = "auto", flavour: str = "marc21"
         if len(chunk) != length or not chunk.endswith(FT):
             raise RecordError(f"field {tag}: length or start in the directory does not match the data")
         try:
-            record.add_field(_field(tag, chunk[:-1], decode))
+            record.add_field(_field(tag, chunk[:-1], decode, whole))
         except UnicodeDecodeError as exc:
             raise RecordError(f"field {tag}: bytes are not valid {enc.upper()} ({exc.reason})") from None
     if not record.fields:
@@ -336,21 +349,42 @@ def parse_iso2709(raw: bytes, *, encoding: str = "auto", flavour: str = "marc21"
     return record, enc
 
 
-def _field(tag: str, chunk: bytes, decode) -> pymarc.Field:
+_new_field = pymarc.Field.__new__
+_Indicators = pymarc.Indicators
+_Subfield = pymarc.Subfield
+
+
+def _make_field(tag: str, ind: str, subfields: list) -> pymarc.Field:
+    """A data field without pymarc's argument checks (this is the hot path of every import)."""
+    field = _new_field(pymarc.Field)
+    field.tag, field.data, field.control_field, field.subfields = tag, None, False, subfields
+    field._indicators = _Indicators(ind[0], ind[1])
+    return field
+
+
+def _field(tag: str, chunk: bytes, decode, whole: bool = True) -> pymarc.Field:
     if tag < "010" and tag.isdigit():
         return pymarc.Field(tag=tag, data=nfc(decode(chunk)))
     if SD not in chunk and len(chunk) < 2:
         raise RecordError(f"field {tag}: data field without indicators")
-    head, *subs = chunk.split(SD)
-    ind = decode(head[:2]) if head else "  "
-    ind = (ind + "  ")[:2]
+    if whole:
+        # Subfield delimiters are ASCII in UTF-8 and GB18030, so the field decodes in one piece.
+        head, *subs = nfc(decode(chunk)).split("\x1f")
+        ind = (head[:2] + "  ")[:2]
+        subfields = [_Subfield(s[0], s[1:]) for s in subs if s]
+        for sub in subfields:
+            if not sub.code.isascii():
+                raise RecordError(f"field {tag}: subfield code {sub.code!r} is not an ASCII character")
+        return _make_field(tag, ind, subfields)
+    head, *parts = chunk.split(SD)
+    ind = (decode(head[:2]) if head else "  ") + "  "
     subfields = []
-    for sub in subs:
+    for sub in parts:
         if not sub:
             continue
         code = chr(sub[0]) if sub[0] < 128 else "?"
-        subfields.append(pymarc.Subfield(code=code, value=nfc(decode(sub[1:]))))
-    return pymarc.Field(tag=tag, indicators=pymarc.Indicators(ind[0], ind[1]), subfields=subfields)
+        subfields.append(_Subfield(code, nfc(decode(sub[1:]))))
+    return _make_field(tag, ind[:2], subfields)
 
 
 def _parse_text(text: str) -> pymarc.Record:
@@ -372,7 +406,7 @@ def _parse_text(text: str) -> pymarc.Record:
         raise RecordError(f"directory lists {len(tags)} fields but the data has {len(chunks)}")
     record = pymarc.Record(leader=leader, force_utf8=True)
     for tag, chunk in zip(tags, chunks, strict=True):
-        record.add_field(_field(tag, chunk.encode("utf-8"), lambda b: b.decode("utf-8")))
+        record.add_field(_field(tag, chunk.encode("utf-8"), _utf8))
     return record
 
 

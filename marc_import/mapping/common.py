@@ -14,16 +14,26 @@ _NON_SORTING = {0x88: None, 0x89: None, 0x98: None, 0x9C: None}
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
 
 
+_LEAD = " /:;,=+"
+_TRAIL_SET = frozenset(_TRAIL)
+
+
 def clean(value: str | None) -> str:
     """Strip ISBD punctuation and brackets left at the ends of a subfield."""
     if not value:
         return ""
-    text = " ".join(value.translate(_NON_SORTING).split())
+    if "\x88" in value or "\x89" in value or "\x98" in value or "\x9c" in value:
+        value = value.translate(_NON_SORTING)
+    text = value.strip()
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
+        text = " ".join(text.split())
+    if not text or (text[-1] not in _TRAIL_SET and text[0] not in _LEAD and text[0] != "["):
+        return text
     while text and text[-1] in _TRAIL:
         if text[-1] == "." and re.search(r"(\b[A-Z]|\b[a-z]{1,3}|\.\.)\.$", text):
             break  # keep the full stop of an abbreviation or initial ("p.", "J.")
         text = text[:-1].rstrip()
-    while text and text[0] in " /:;,=+":
+    while text and text[0] in _LEAD:
         text = text[1:].lstrip()
     if text.startswith("[") and text.endswith("]") and text.count("[") == 1:
         text = text[1:-1].strip()
@@ -31,7 +41,7 @@ def clean(value: str | None) -> str:
 
 
 def subfields(field, *codes: str) -> list[str]:
-    return [v for c, v in ((s.code, s.value) for s in field.subfields) if c in codes and v and v.strip()]
+    return [s.value for s in field.subfields if s.code in codes and s.value and not s.value.isspace()]
 
 
 def first(field, *codes: str) -> str:
@@ -43,12 +53,28 @@ def joined(field, codes: str, sep: str = " ") -> str:
     return clean(sep.join(clean(v) for v in subfields(field, *codes) if clean(v)))
 
 
-def fields(record, *tags: str):
-    return [f for f in record.fields if f.tag in tags]
+_LAST: tuple = (None, 0, {})
+
+
+def _index(record) -> dict:
+    """Data fields by tag, built once per record (mappings look up some twenty tags)."""
+    global _LAST
+    cached = _LAST
+    if cached[0] is record and cached[1] == len(record.fields):
+        return cached[2]
+    index: dict[str, list] = {}
+    for f in record.fields:
+        if not f.control_field:
+            index.setdefault(f.tag, []).append(f)
+    _LAST = (record, len(record.fields), index)
+    return index
 
 
 def datafields(record, *tags: str):
-    return [f for f in record.fields if f.tag in tags and not f.is_control_field()]
+    index = _index(record)
+    if len(tags) == 1:
+        return index.get(tags[0], [])
+    return [f for f in record.fields if f.tag in tags and not f.control_field]
 
 
 def control(record, tag: str) -> str:
@@ -90,7 +116,7 @@ def isbn_entry(raw: str, qualifier: str = "", *, cancelled: bool = False) -> dic
 def dedupe(values):
     seen, out = set(), []
     for v in values:
-        key = json.dumps(v, sort_keys=True, ensure_ascii=False) if isinstance(v, dict) else v
+        key = tuple(sorted(v.items())) if isinstance(v, dict) else v
         if v and key not in seen:
             seen.add(key)
             out.append(v)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from django_tenants.utils import tenant_context
 from marc_import.exceptions import BadOption, SourceNotFound, UnknownProfile
 from marc_import.mapping.holdings import profiles
 from marc_import.models import ImportJob, QuarantinedRecord
-from marc_import.pipeline import BATCH, Options, iter_batches, iter_batches_in_worker
+from marc_import.pipeline import BATCH, Options, iter_batches, iter_batches_in_workers
 from marc_import.records import ENCODINGS, FORMATS
 from tenants.catalogue.models import HoldingsRecord, Instance, Item
 from tenants.catalogue.services.changes import record_changes
@@ -34,7 +33,9 @@ from tenants.models import Library
 
 log = logging.getLogger(__name__)
 
+# Files from this size on are parsed and mapped in worker processes while this process writes.
 WORKER_THRESHOLD = int(os.environ.get("MARC_IMPORT_WORKER_BYTES", 2 * 1024 * 1024))
+WORKERS = max(1, min(int(os.environ.get("MARC_IMPORT_WORKERS", 2)), os.cpu_count() or 1))
 INSTANCE_FIELDS = [
     "record_format", "title", "other_title", "parallel_titles", "volume", "responsibility", "authors", "edition",
     "publisher", "place", "year", "extent", "series", "isbns", "issns", "languages", "clc", "ddc", "lcc",
@@ -91,18 +92,14 @@ def import_file(
         job.started_at = timezone.now()
         job.total_bytes = _size(path, source)
         job.save(update_fields=["status", "started_at", "total_bytes"])
-        tmp = None
+        stream = open(path, "rb") if path else source  # noqa: SIM115 - closed below
         try:
             if use_worker is None:
                 use_worker = job.total_bytes >= WORKER_THRESHOLD
-            if use_worker and path is None:
-                tmp = _spill(source)
-                path = Path(tmp)
             if use_worker:
-                batches = iter_batches_in_worker(str(path), options)
+                batches = iter_batches_in_workers(stream, options, workers=WORKERS)
             else:
-                stream = open(path, "rb") if path else source  # noqa: SIM115 - closed below
-                batches = _closing(iter_batches(stream, options), stream if path else None)
+                batches = iter_batches(stream, options)
             writer = BatchWriter(library, job)
             for results, consumed in batches:
                 writer.write(results)
@@ -118,8 +115,8 @@ def import_file(
             job.save()
             raise
         finally:
-            if tmp:
-                os.unlink(tmp)
+            if path is not None:
+                stream.close()
         job.status = ImportJob.Status.DONE
         job.processed_bytes = job.total_bytes
         job.finished_at = timezone.now()
@@ -127,14 +124,6 @@ def import_file(
         if progress:
             progress(job)
         return job
-
-
-def _closing(gen, stream):
-    try:
-        yield from gen
-    finally:
-        if stream is not None:
-            stream.close()
 
 
 def _size(path: Path | None, source) -> int:
@@ -148,14 +137,6 @@ def _size(path: Path | None, source) -> int:
         return size - pos
     except (AttributeError, OSError, ValueError):
         return 0
-
-
-def _spill(source) -> str:
-    fd, name = tempfile.mkstemp(suffix=".marc")
-    with os.fdopen(fd, "wb") as out:
-        while chunk := source.read(1 << 20):
-            out.write(chunk)
-    return name
 
 
 class BatchWriter:

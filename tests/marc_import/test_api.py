@@ -47,7 +47,7 @@ def test_quarantine_list_download_and_resubmit(api_as, cataloguer_a, library_a, 
     assert (status["read"], status["rejected"]) == (1, 1)
     records = client.get(status["quarantine_url"]).json()["results"]
     assert len(records) == 1
-    assert "UTF-8" in records[0]["reason"] and records[0]["position"] == 1
+    assert "260" in records[0]["reason"] and records[0]["position"] == 1
     raw = client.get(records[0]["download_url"])
     assert raw.status_code == 200 and raw.content == (FILES / "utf8_invalid.mrc").read_bytes().strip(b"\n")
     whole = client.get(f"/api/v1/libraries/alpha/imports/{job_id}/quarantine.mrc")
