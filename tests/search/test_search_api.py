@@ -140,3 +140,9 @@ def test_the_search_api_is_in_the_openapi_schema(api, db):
     component = schema["components"]["schemas"][response_schema.rsplit("/", 1)[-1]]
     assert {"count", "results", "facets"} <= set(component["properties"])
     assert "/api/v1/search/suggest/" in schema["paths"]
+
+
+def test_healthz_reports_the_search_backend(client, db):
+    body = client.get("/healthz").json()
+    assert body["search"]["backend"] == "postgres"
+    assert body["search"]["ok"] is True
