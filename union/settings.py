@@ -144,6 +144,14 @@ if SEARCH_BACKEND == "elasticsearch" and not ELASTICSEARCH_URL:
     raise ImproperlyConfigured("SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "unioncat")
 
+# --- OAI-PMH provider -----------------------------------------------------------------------
+OAI_REPOSITORY_IDENTIFIER = env_str("OAI_REPOSITORY_IDENTIFIER", "unioncat.local")
+OAI_REPOSITORY_NAME = env_str("OAI_REPOSITORY_NAME", "Union catalogue")
+OAI_ADMIN_EMAIL = env_str("OAI_ADMIN_EMAIL", "")
+OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 100, minimum=1, maximum=1000)
+OAI_TOKEN_MAX_AGE = env_int("OAI_TOKEN_MAX_AGE", 24 * 3600, minimum=60)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "catalogue@localhost")
+
 # --- Authentication and the API -------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

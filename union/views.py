@@ -21,5 +21,6 @@ def library_home(request, code):
         request,
         "union/library_home.html",
         {"library": request.library, "instance_count": Instance.objects.filter(deleted=False).count(),
-         "roles": sorted(access.roles_in(request.user, request.library))},
+         "roles": sorted(access.roles_in(request.user, request.library)),
+         "can_catalogue": access.has_role(request.user, request.library, "cataloguer")},
     )

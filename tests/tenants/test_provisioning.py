@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 from django_tenants.utils import schema_context, schema_exists
 
 from tenants.catalogue.models import Instance
@@ -57,17 +58,21 @@ def test_command_creates_and_refuses_duplicates(db, capsys):
     call_command("create_library", "gamma", "--name", "伽马小学", "--kind", "primary")
     assert Library.objects.filter(code="gamma").exists()
     assert Region.objects.count() == 1
-    with pytest.raises(CommandError, match="already exists"):
+    with translation.override("en"), pytest.raises(CommandError, match="already exists"):
+        call_command("create_library", "gamma", "--name", "又一个", "--kind", "primary")
+    with pytest.raises(CommandError, match="gamma"):  # the message names the code in every language
         call_command("create_library", "gamma", "--name", "又一个", "--kind", "primary")
     assert Library.objects.get(code="gamma").name == "伽马小学"
 
 
 def test_command_rejects_a_bad_code_and_unknown_region(db):
+    translation.activate("en")
     with pytest.raises(CommandError, match="not a valid library code"):
         call_command("create_library", "Bad-Code", "--name", "x", "--kind", "primary")
     with pytest.raises(CommandError, match="region"):
         call_command("create_library", "okcode", "--name", "x", "--kind", "primary", "--region", "nowhere")
     assert not Library.objects.exists()
+    translation.deactivate()
 
 
 def test_list_libraries(library_a, library_b, capsys):
