@@ -36,7 +36,7 @@ class UnionRecordSerializer(serializers.ModelSerializer):
         model = UnionRecord
         exclude = ["id", "marc"]
 
-    def get_lock(self, obj):
+    def get_lock(self, obj) -> dict | None:
         from django.utils import timezone
 
         lock = getattr(obj, "lock", None) if hasattr(obj, "lock") else None

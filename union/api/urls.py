@@ -21,8 +21,8 @@ urlpatterns = [
     path("wrong-keys/", views.wrong_key, name="union-api-wrong-keys"),
     path("policy/", views.policy, name="union-api-policy"),
     path("export/", views.export_records, name="union-api-export"),
-    path("quality/", views.quality_report, name="union-api-quality"),
-    path("quality/<str:code>/", views.quality_report, name="union-api-quality-library"),
+    path("quality/", views.quality_consortium, name="union-api-quality"),
+    path("quality/<str:code>/", views.quality_library, name="union-api-quality-library"),
     path("members/<str:code>/<int:instance_id>/", views.holding_lookup, name="union-api-member"),
     path("members/<str:code>/<int:instance_id>/items/", views.add_item, name="union-api-add-item"),
 ]

@@ -12,6 +12,8 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -69,6 +71,7 @@ class RecordList(generics.ListAPIView):
         return qs.select_related("master_library").annotate(library_count=Count("holdings__library", distinct=True))
 
 
+@extend_schema(responses=s.UnionRecordSerializer)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def record_detail(request, urid):
@@ -76,6 +79,7 @@ def record_detail(request, urid):
     return Response(s.UnionRecordSerializer(record).data)
 
 
+@extend_schema(responses=OpenApiTypes.OBJECT)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def record_why(request, urid):
@@ -96,6 +100,7 @@ def record_why(request, urid):
     return Response({"urid": record.urid, "match_keys": record.match_keys, "members": members})
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def record_copy(request, urid):
@@ -105,6 +110,7 @@ def record_copy(request, urid):
     return Response({"library": library.code, "instance_id": instance_id}, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=s.ItemInput, responses=OpenApiTypes.OBJECT)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def add_item(request, code, instance_id):
@@ -113,6 +119,7 @@ def add_item(request, code, instance_id):
     return Response(cataloguing.add_item(library, instance_id, request.user, **data), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_view(["POST", "DELETE"])
 @permission_classes([IsAuthenticated])
 def record_lock(request, urid):
@@ -129,6 +136,7 @@ def record_lock(request, urid):
     return Response({"urid": record.urid, "user": request.user.username, "expires_at": lock.expires_at})
 
 
+@extend_schema(request=s.ProposalInput, responses=s.ProposalSerializer(many=True))
 @api_view(["GET", "POST"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def record_proposals(request, urid):
@@ -141,6 +149,7 @@ def record_proposals(request, urid):
     return Response(s.ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=s.ProposalSerializer)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def proposal_decide(request, pk, action):
@@ -154,6 +163,7 @@ def proposal_decide(request, pk, action):
     return Response(s.ProposalSerializer(proposal).data)
 
 
+@extend_schema(responses=s.VersionSerializer(many=True))
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def record_versions(request, urid):
@@ -162,6 +172,7 @@ def record_versions(request, urid):
     return Response(s.VersionSerializer(rows, many=True).data)
 
 
+@extend_schema(responses=OpenApiTypes.OBJECT)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def record_compare(request, urid):
@@ -173,6 +184,7 @@ def record_compare(request, urid):
     return Response({"urid": urid, "a": a, "b": b, "changes": cataloguing.compare_versions(record, a, b)})
 
 
+@extend_schema(request=None, responses=s.UnionRecordSerializer)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def record_restore(request, urid, version):
@@ -180,6 +192,7 @@ def record_restore(request, urid, version):
     return Response(s.UnionRecordSerializer(record).data)
 
 
+@extend_schema(request=s.SplitInput, responses=OpenApiTypes.OBJECT)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def record_split(request, urid):
@@ -190,6 +203,7 @@ def record_split(request, urid):
     return Response({"urid": record.urid, "new_urid": new.urid}, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=s.UnionRecordSerializer)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def record_merge(request, urid):
@@ -201,6 +215,7 @@ def record_merge(request, urid):
     return Response(s.UnionRecordSerializer(record).data)
 
 
+@extend_schema(request=s.MemberRef, responses=s.UnionRecordSerializer)
 @api_view(["POST", "DELETE"])
 @permission_classes([IsAuthenticated])
 def record_pin(request, urid):
@@ -225,6 +240,7 @@ class ReviewList(generics.ListAPIView):
             "library", "candidate_library", "union_record", "candidate").order_by("-score", "id")
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=s.ReviewSerializer)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def review_resolve(request, pk):
@@ -234,6 +250,7 @@ def review_resolve(request, pk):
     return Response(s.ReviewSerializer(review).data)
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def wrong_key(request):
@@ -242,6 +259,7 @@ def wrong_key(request):
     return Response({"key": request.data.get("key"), "records_replaced": count})
 
 
+@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
 @api_view(["GET", "PUT"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def policy(request):
@@ -259,6 +277,7 @@ def policy(request):
     return Response({"proposal_approval": current.proposal_approval, "lock_minutes": current.lock_minutes})
 
 
+@extend_schema(responses={(200, 'application/marc'): OpenApiTypes.BINARY})
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def export_records(request):
@@ -283,21 +302,28 @@ def export_records(request):
     return response
 
 
+@extend_schema(responses=OpenApiTypes.OBJECT, operation_id="union_quality_list")
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
-def quality_report(request, code=None):
-    user = request.user
-    if code:
-        library = _library(code)
-        if not (access.is_staff_of(user, library)):
-            raise PermissionDenied(_("Only the library's staff and coordinators see its quality report."))
-        return Response(quality.library_quality(library))
-    libraries = access.visible_libraries(user).filter(is_active=True)
+def quality_consortium(request):
+    """Record quality of every library the user may see."""
+    libraries = access.visible_libraries(request.user).filter(is_active=True)
     if not libraries.exists():
         raise PermissionDenied(_("Only library staff and coordinators see quality reports."))
     return Response(quality.consortium_quality(libraries))
 
 
+@extend_schema(responses=OpenApiTypes.OBJECT)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def quality_library(request, code):
+    library = _library(code)
+    if not access.is_staff_of(request.user, library):
+        raise PermissionDenied(_("Only the library's staff and coordinators see its quality report."))
+    return Response(quality.library_quality(library))
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def holding_lookup(request, code, instance_id):
