@@ -101,6 +101,9 @@ class SearchResponseSerializer(serializers.Serializer):
     limit = serializers.IntegerField()
     results = SearchHitSerializer(many=True)
     facets = FacetsSerializer()
+    facets_estimated = serializers.BooleanField(
+        help_text=_("facet counts of very broad searches are estimated from a sample of the matches")
+    )
 
 
 class SuggestResponseSerializer(serializers.Serializer):

@@ -153,6 +153,7 @@ class SearchView(APIView):
                 "limit": query.limit,
                 "results": [hit(r, cache) for r in records],
                 "facets": facets,
+                "facets_estimated": bool(getattr(result, "facets_estimated", False)),
             }
         )
 

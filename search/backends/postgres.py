@@ -4,13 +4,18 @@ Design for broad queries (a common word can match hundreds of thousands of recor
 
 * matching is one GIN lookup per term on tsvectors of our own tokens (``search.analysis``);
 * the matches are read once (a materialised CTE holding id, static rank and facet keys); from
-  it come the total, all facet counts (one ``unnest``/``GROUP BY`` over ``facet_keys``) and a
+  it come the total, the facet counts (one ``unnest``/``GROUP BY`` over ``facet_keys``) and a
   bounded candidate set: the ``CANDIDATES`` best by static rank (how many members hold the
   record), with exact-title and exact-pinyin matches always first;
 * only those candidates are scored with ``ts_rank`` (title weighted above other fields), so
   ranking cost does not grow with the number of matches. When a search matches fewer records
   than ``CANDIDATES`` (the usual, specific search) every match is ranked;
-* pages beyond the candidate window continue in static-rank order.
+* pages beyond the candidate window continue in static-rank order;
+* facet counts are exact up to ``FACET_EXACT_LIMIT`` matches; above it they are estimated from
+  a deterministic hash sample of about that many matches, scaled to the total (Elasticsearch's
+  ``sampler`` aggregation makes the same trade), and the result says so
+  (``facets_estimated``). Unnesting every match's facet keys would otherwise cost more than
+  finding the matches.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from search.contract import FACETS, SORTS, BoolNode, Node, SearchBackend, Search
 from search.exceptions import BadSearchParameter
 
 TABLE = "search_document"
-CANDIDATES = 1000
+CANDIDATES = 500
+FACET_EXACT_LIMIT = 5000
 MAX_WINDOW = 10000  # offset + limit, as Elasticsearch's max_result_window
 FIELD_GAP = 100  # position gap between fields so phrases do not span two fields
 MAX_POSITION = 16383
@@ -294,8 +300,9 @@ def _rows_for_ids(ids: list[int]) -> tuple[int, list[tuple]]:
 class PostgresBackend(SearchBackend):
     name = "postgres"
 
-    def __init__(self, table: str = TABLE):
+    def __init__(self, table: str = TABLE, facet_exact_limit: int = FACET_EXACT_LIMIT):
         self.table = table
+        self.facet_exact_limit = int(facet_exact_limit)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -511,7 +518,13 @@ class PostgresBackend(SearchBackend):
         parts = ["SELECT 't', NULL::text, count(*), NULL::float8 FROM m"]
         part_params: list = []
         if query.facets:
-            parts.append("SELECT 'f', k, count(*), NULL FROM m, unnest(m.facet_keys) k GROUP BY k")
+            limit = self.facet_exact_limit
+            sample = (
+                "(SELECT m.facet_keys FROM m, (SELECT count(*) AS c FROM m) n "
+                f"WHERE n.c <= {limit} OR mod(abs(hashint8(m.record_id)), ceil(n.c / {limit}.0)::bigint) = 0) s"
+            )
+            parts.append(f"SELECT 'f', k, count(*), NULL FROM {sample}, unnest(s.facet_keys) k GROUP BY k")
+            parts.append(f"SELECT 's', NULL, count(*), NULL FROM {sample}")
         parts.append(f"({hits_sql})")
         part_params += hits_params
         sql = f"WITH m AS MATERIALIZED ({m_sql}) " + " UNION ALL ".join(parts)
@@ -521,9 +534,12 @@ class PostgresBackend(SearchBackend):
             cursor.execute(sql, m_params + part_params)
             rows = cursor.fetchall()
         hits = []
+        sampled = 0
         for kind, key, number, _score in rows:
             if kind == "t":
                 total = number
+            elif kind == "s":
+                sampled = number
             elif kind == "f":
                 facet, _sep, value = key.partition(":")
                 counts[facet].append((value, number))
@@ -531,11 +547,17 @@ class PostgresBackend(SearchBackend):
                 hits.append(number)
         ids = hits
         facets = {}
+        estimated = bool(query.facets and sampled and sampled < total)
+        if estimated:
+            scale = total / sampled
+            counts = {f: [(v, max(1, round(n * scale))) for v, n in vs] for f, vs in counts.items()}
         if query.facets:
             for facet in FACETS:
                 values = sorted(counts.get(facet, []), key=lambda vc: (-vc[1], vc[0]))
                 facets[facet] = values[: query.facet_size]
-        return SearchResult(total=total, ids=ids, facets=facets)
+        result = SearchResult(total=total, ids=ids, facets=facets)
+        result.facets_estimated = estimated  # not part of the contract; shown by the API
+        return result
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         key = analysis.title_key(prefix or "")

@@ -146,3 +146,18 @@ def test_healthz_reports_the_search_backend(client, db):
     body = client.get("/healthz").json()
     assert body["search"]["backend"] == "postgres"
     assert body["search"]["ok"] is True
+
+
+def test_facets_of_very_broad_searches_are_estimated_and_flagged(api, catalogue, monkeypatch):
+    engine = get_backend("postgres")
+    exact = api.get(URL, {"q": "物理学习题集"}).json()
+    assert exact["facets_estimated"] is False
+    monkeypatch.setattr(engine, "facet_exact_limit", 5)
+    body = api.get(URL, {"q": "物理学习题集"}).json()
+    assert body["facets_estimated"] is True
+    assert body["count"] == 25
+    # Every match is a Chinese book held by alpha: the scaled sample gives the exact count.
+    assert {f["value"]: f["count"] for f in body["facets"]["library"]} == {"alpha": 25}
+    assert {f["value"]: f["count"] for f in body["facets"]["language"]} == {"chi": 25}
+    years = {f["value"]: f["count"] for f in body["facets"]["year"]}
+    assert 0 < len(years) < 25  # only the sampled years, each scaled up
