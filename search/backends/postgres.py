@@ -470,6 +470,13 @@ class PostgresBackend(SearchBackend):
             raise BadSearchParameter(
                 _("Results can be paged up to record %(n)d; narrow the search.") % {"n": MAX_WINDOW}
             )
+        if (
+            query.query is None
+            and not any(query.filters.values())
+            and query.year_from is None
+            and query.year_to is None
+        ):
+            return self._browse_all(query)
         where, params, rank_tokens = self.where(query)
         exact, word = _exact_keys(query.query)
         rank_tsq = " | ".join(dict.fromkeys(_lexeme(t) for t in rank_tokens)) or None
@@ -557,6 +564,54 @@ class PostgresBackend(SearchBackend):
                 facets[facet] = values[: query.facet_size]
         result = SearchResult(total=total, ids=ids, facets=facets)
         result.facets_estimated = estimated  # not part of the contract; shown by the API
+        return result
+
+    def _browse_all(self, query: SearchQuery) -> SearchResult:
+        """Every record (no words, no filters): the OPAC's starting point, kept cheap.
+
+        The page comes straight off the static-rank index; facets are exact for a small
+        catalogue and otherwise estimated from a repeatable block sample of the table.
+        """
+        order = {
+            "relevance": "static_rank DESC, record_id",
+            "year_desc": "year DESC NULLS LAST, static_rank DESC, record_id",
+            "year_asc": "year ASC NULLS LAST, static_rank DESC, record_id",
+            "title": "title_key, record_id",
+        }[query.sort]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM public.{self.table}")
+            total = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT record_id FROM public.{self.table} ORDER BY {order} OFFSET %s LIMIT %s",
+                [query.offset, query.limit],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+            counts: dict[str, list[tuple[str, int]]] = defaultdict(list)
+            estimated = False
+            if query.facets and total:
+                source = f"public.{self.table}"
+                if total > self.facet_exact_limit:
+                    percent = min(100.0, 100.0 * self.facet_exact_limit / total)
+                    source += f" TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (7)"
+                    estimated = True
+                cursor.execute(
+                    f"SELECT k, count(*) FROM {source}, unnest(facet_keys) k GROUP BY k "
+                    f"UNION ALL SELECT NULL, count(*) FROM {source}"
+                )
+                rows = cursor.fetchall()
+                sampled = next((n for k, n in rows if k is None), 0)
+                scale = total / sampled if estimated and sampled else 1
+                for key, number in rows:
+                    if key is not None:
+                        facet, _sep, value = key.partition(":")
+                        counts[facet].append((value, max(1, round(number * scale))))
+        facets = {}
+        if query.facets:
+            for facet in FACETS:
+                values = sorted(counts.get(facet, []), key=lambda vc: (-vc[1], vc[0]))
+                facets[facet] = values[: query.facet_size]
+        result = SearchResult(total=total, ids=ids, facets=facets)
+        result.facets_estimated = estimated
         return result
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:

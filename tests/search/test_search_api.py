@@ -161,3 +161,19 @@ def test_facets_of_very_broad_searches_are_estimated_and_flagged(api, catalogue,
     assert {f["value"]: f["count"] for f in body["facets"]["language"]} == {"chi": 25}
     years = {f["value"]: f["count"] for f in body["facets"]["year"]}
     assert 0 < len(years) < 25  # only the sampled years, each scaled up
+
+
+def test_browsing_everything_pages_by_static_rank(api, catalogue, monkeypatch):
+    body = api.get(URL, {"limit": 3}).json()
+    assert body["count"] == 37
+    assert body["results"][0]["id"] == catalogue["xiyouji_stories"].pk  # held by three members
+    assert body["facets_estimated"] is False
+    assert {f["value"]: f["count"] for f in body["facets"]["material_type"]} == {
+        "book": 35,
+        "map": 1,
+        "serial": 1,
+    }
+    monkeypatch.setattr(get_backend("postgres"), "facet_exact_limit", 5)
+    body = api.get(URL, {"limit": 3}).json()
+    assert body["count"] == 37 and body["facets_estimated"] is True
+    assert body["results"][0]["id"] == catalogue["xiyouji_stories"].pk
