@@ -18,7 +18,7 @@ from marc_import.mapping.common import fingerprint, stable_key
 from marc_import.mapping.holdings import choose_profile, get_profile, map_holdings
 from marc_import.records import RecordError, SourceRecord, decode, iter_records
 
-BATCH = 500
+BATCH = 1000
 NOT_BIBLIOGRAPHIC = {
     "marc21": {"u": "holdings", "v": "holdings", "x": "holdings", "y": "holdings", "z": "authority",
                "w": "classification", "q": "community information"},

@@ -11,12 +11,13 @@ with their raw bytes, position and reason.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -24,7 +25,7 @@ from django_tenants.utils import tenant_context
 from marc_import.exceptions import BadOption, SourceNotFound, UnknownProfile
 from marc_import.mapping.holdings import profiles
 from marc_import.models import ImportJob, QuarantinedRecord
-from marc_import.pipeline import BATCH, Options, iter_batches, iter_batches_in_workers
+from marc_import.pipeline import Options, iter_batches, iter_batches_in_workers
 from marc_import.records import ENCODINGS, FORMATS
 from tenants.catalogue.models import HoldingsRecord, Instance, Item
 from tenants.catalogue.services.changes import record_changes
@@ -139,6 +140,39 @@ def _size(path: Path | None, source) -> int:
         return 0
 
 
+def _next_ids(model, count: int) -> list[int]:
+    """Primary keys for rows written with COPY, taken from the table's own sequence."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _json(value):
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _plain(value):
+    return value if value is None or isinstance(value, str | bytes | bool | int) else str(value)
+
+
+def copy_rows(model, rows: list[dict]) -> None:
+    """Insert rows with COPY (several times faster than INSERT for wide rows); ids are given."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if f.column in rows[0] or f.attname in rows[0]]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    keys = [f.attname if f.attname in rows[0] else f.column for f in fields]
+    plan = list(zip(keys, [_json if isinstance(f, models.JSONField) else _plain for f in fields], strict=True))
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([convert(row[k]) for k, convert in plan])
+
+
 class BatchWriter:
     """Writes one batch of pipeline results in one transaction and keeps the job's counts."""
 
@@ -147,6 +181,10 @@ class BatchWriter:
 
     def write(self, results: list[dict]) -> None:
         with transaction.atomic():
+            with connection.cursor() as cursor:
+                # A lost batch after a crash is simply imported again (imports are repeatable),
+                # so this transaction need not wait for its WAL flush.
+                cursor.execute("SET LOCAL synchronous_commit = off")
             rejected = [r for r in results if r["status"] == "rejected"]
             ok = [r for r in results if r["status"] == "ok"]
             self.job.read += len(results)
@@ -177,6 +215,7 @@ class BatchWriter:
         existing = {
             cn: (pk, fp, deleted)
             for pk, cn, fp, deleted in Instance.objects.filter(control_number__in=[r["key"] for r in results])
+            .exclude(control_number="")
             .values_list("id", "control_number", "fingerprint", "deleted")
         }
         creates, updates, withdrawals = [], [], []
@@ -242,38 +281,44 @@ class BatchWriter:
         if not creates:
             return []
         hrids = next_hrids("instance", len(creates))
-        instances = [
-            Instance(hrid=h, control_number=r["key"], raw_record=r["raw"], source_encoding=r["encoding"],
-                     fingerprint=r["fingerprint"], **{f: r["instance"][f] for f in INSTANCE_FIELDS})
-            for h, r in zip(hrids, creates, strict=True)
+        ids = _next_ids(Instance, len(creates))
+        now = timezone.now()
+        rows = [
+            {"id": pk, "hrid": h, "control_number": r["key"], "raw_record": r["raw"], "source_encoding": r["encoding"],
+             "fingerprint": r["fingerprint"], "discovery_suppress": False, "deleted": False, "created_at": now,
+             "updated_at": now, **{f: r["instance"][f] for f in INSTANCE_FIELDS}}
+            for pk, h, r in zip(ids, hrids, creates, strict=True)
         ]
-        Instance.objects.bulk_create(instances, batch_size=BATCH)
-        pairs = [(inst.pk, h) for inst, r in zip(instances, creates, strict=True) for h in r["holdings"]]
-        self._create_holdings(pairs)
-        return [inst.pk for inst in instances]
+        copy_rows(Instance, rows)
+        self._create_holdings([(pk, h) for pk, r in zip(ids, creates, strict=True) for h in r["holdings"]])
+        return ids
 
-    def _create_holdings(self, pairs: list[tuple[int, dict]]) -> list[HoldingsRecord]:
+    def _create_holdings(self, pairs: list[tuple[int, dict]]) -> list[int]:
         if not pairs:
             return []
         hrids = next_hrids("holdings", len(pairs))
-        rows = [
-            HoldingsRecord(hrid=hrid, instance_id=iid, location=h["location"], call_number=h["call_number"],
-                           notes=h["notes"])
-            for hrid, (iid, h) in zip(hrids, pairs, strict=True)
-        ]
-        HoldingsRecord.objects.bulk_create(rows, batch_size=BATCH)
-        self.job.holdings_created += len(rows)
-        self._create_items([(row.pk, item) for row, (_iid, h) in zip(rows, pairs, strict=True) for item in h["items"]])
-        return rows
+        ids = _next_ids(HoldingsRecord, len(pairs))
+        now = timezone.now()
+        copy_rows(HoldingsRecord, [
+            {"id": pk, "hrid": hrid, "instance_id": iid, "location": h["location"], "call_number": h["call_number"],
+             "notes": h["notes"], "discovery_suppress": False, "created_at": now, "updated_at": now}
+            for pk, hrid, (iid, h) in zip(ids, hrids, pairs, strict=True)
+        ])
+        self.job.holdings_created += len(pairs)
+        self._create_items([(pk, item) for pk, (_iid, h) in zip(ids, pairs, strict=True) for item in h["items"]])
+        return ids
 
     def _create_items(self, pairs: list[tuple[int, dict]]) -> None:
         if not pairs:
             return
         hrids = next_hrids("item", len(pairs))
-        Item.objects.bulk_create(
-            [Item(hrid=hrid, holdings_id=hid, **item) for hrid, (hid, item) in zip(hrids, pairs, strict=True)],
-            batch_size=2000,
-        )
+        ids = _next_ids(Item, len(pairs))
+        now = timezone.now()
+        copy_rows(Item, [
+            {"id": pk, "hrid": hrid, "holdings_id": hid, "discovery_suppress": False, "created_at": now,
+             "updated_at": now, **item}
+            for pk, hrid, (hid, item) in zip(ids, hrids, pairs, strict=True)
+        ])
         self.job.items_created += len(pairs)
 
     def _update(self, updates: list[dict]) -> list[int]:
@@ -325,9 +370,9 @@ class BatchWriter:
                             new_items.append((found.pk, item))
                         continue
                     item_updates.append(self._refresh(current, found.pk, item))
-        rows = self._create_holdings([(iid, h) for iid, h, _moved in new_holdings])
-        for row, (_iid, _h, moved) in zip(rows, new_holdings, strict=True):
-            item_updates += [self._refresh(existing_items[i["barcode"]], row.pk, i) for i in moved]
+        new_ids = self._create_holdings([(iid, h) for iid, h, _moved in new_holdings])
+        for pk, (_iid, _h, moved) in zip(new_ids, new_holdings, strict=True):
+            item_updates += [self._refresh(existing_items[i["barcode"]], pk, i) for i in moved]
         self._create_items(new_items)
         if item_updates:
             Item.objects.bulk_update(
