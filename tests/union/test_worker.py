@@ -89,10 +89,19 @@ def broker():
     saved = (app.conf.task_always_eager, app.conf.broker_url)
     app.conf.task_always_eager = False
     app.conf.broker_url = REDIS_URL
-    app.pool.force_close_all() if app._pool else None
+    reset_pool(app)
     yield client
     app.conf.task_always_eager, app.conf.broker_url = saved
+    reset_pool(app)
     client.delete("celery")
+
+
+def reset_pool(app):
+    """Connections are pooled per broker URL: drop the pool so the next publish uses the new one."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.django_db(transaction=True)
