@@ -243,8 +243,11 @@ def _write_union_records(member_dicts: dict[int, list[dict]], pins: dict, bar) -
         union_record.updated_at = now
         retired.append(union_record)
     update_rows(UnionRecord, changed + retired, fields)
-    UnionRecordVersion.objects.bulk_create(versions, batch_size=2000)
-    UnionChange.objects.bulk_create([UnionChange(union_record_id=r.pk) for r in changed + retired], batch_size=5000)
+    copy_rows(UnionRecordVersion._meta.db_table,
+              ["union_record_id", "version", "data", "changes", "change_kind", "created_at"],
+              ((v.union_record.pk, v.version, Jsonb(v.data), Jsonb(v.changes), v.change_kind, now) for v in versions))
+    copy_rows(UnionChange._meta.db_table, ["union_record_id", "created_at", "attempts", "last_error"],
+              ((r.pk, now, 0, "") for r in changed + retired))
     return len(changed), len(retired)
 
 
