@@ -96,3 +96,23 @@ def test_it_rejects_bad_syntax_with_a_user_error(text):
 def test_it_rejects_an_overlong_query():
     with pytest.raises(QuerySyntaxError):
         parse("字" * 2000)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from search.contract import Node  # noqa: E402
+
+BOX_ALPHABET = st.sampled_from(
+    list('ab 西游记紅樓()"“”:：-!&|ANDORNOTtitle') + ["AND", "OR", "NOT", "title:", "题名:"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(BOX_ALPHABET, max_size=20).map("".join))
+def test_any_box_text_parses_or_gives_a_syntax_error(text):
+    try:
+        node = parse(text)
+    except QuerySyntaxError:
+        return
+    assert node is None or isinstance(node, Node)
