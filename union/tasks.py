@@ -7,10 +7,7 @@ from celery import shared_task
 
 @shared_task(name="union.tasks.drain_catalogue_outbox", ignore_result=True)
 def drain_catalogue_outbox() -> int:
-    """Apply pending local catalogue changes to the union catalogue."""
-    from django.db import connection
-
+    """Apply pending local catalogue changes to the union catalogue (in the public schema)."""
     from union.services.sync import drain
 
-    connection.set_schema_to_public()
     return drain()

@@ -104,3 +104,13 @@ def test_every_change_is_written_for_the_search_indexer(library_a, make_instance
     union_record = UnionRecord.objects.get()
     assert UnionChange.objects.filter(union_record_id=union_record.pk, processed_at__isnull=True).exists()
     assert connection.schema_name == "public"
+
+
+def test_an_eager_drain_on_commit_leaves_the_callers_schema_alone(library_a):
+    from django_tenants.utils import tenant_context
+
+    from union.tasks import drain_catalogue_outbox
+
+    with tenant_context(library_a):
+        drain_catalogue_outbox()
+        assert connection.schema_name == library_a.schema_name

@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.models import CatalogueChange, Library
 from union.models import UnionChange
@@ -32,15 +33,20 @@ def pending_count() -> int:
 
 
 def drain(batch_size: int = 500, max_batches: int | None = None) -> int:
-    """Apply pending catalogue changes; returns how many outbox rows were processed."""
+    """Apply pending catalogue changes; returns how many outbox rows were processed.
+
+    The connection's schema is restored afterwards: with eager tasks this runs inside the
+    commit of a member library's transaction, whose caller carries on in that schema.
+    """
     processed = 0
     batches = 0
-    while max_batches is None or batches < max_batches:
-        done = _drain_batch(batch_size)
-        if not done:
-            break
-        processed += done
-        batches += 1
+    with schema_context(get_public_schema_name()):
+        while max_batches is None or batches < max_batches:
+            done = _drain_batch(batch_size)
+            if not done:
+                break
+            processed += done
+            batches += 1
     return processed
 
 
