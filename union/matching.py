@@ -222,6 +222,7 @@ def _isbn13_check_digit(first12: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+@lru_cache(maxsize=200_000)
 def normalize_isbn(value: str) -> str | None:
     """The ISBN-13 of an ISBN-10 or ISBN-13 with any hyphens, spaces or qualifier; None if invalid."""
     if not value:

@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django_tenants.utils import schema_context
 
 from tenants.models import Library
-from union.matching import MatchRecord, normalize_isbn, normalize_issn
+from union.matching import MatchRecord, control_number_key, normalize_isbn, normalize_issn
 
 # The bibliographic fields a union record takes from its master record.
 BIB_FIELDS = (
@@ -134,8 +134,8 @@ def read_marc(library_id: int, instance_id: int) -> bytes:
 
 def source_rank(record: dict, library_kind: str) -> int:
     """3: a national bibliography or CALIS copy; 2: a college (or public) library; 1: a school."""
-    match = MatchRecord.from_fields(None, {"control_numbers": record.get("control_numbers") or []})
-    if any(k.startswith(("nbn:", "calis:")) for k in match.control_keys):
+    keys = (control_number_key(c) for c in record.get("control_numbers") or [])
+    if any(k and k.startswith(("nbn:", "calis:")) for k in keys):
         return 3
     if library_kind in SCHOOL_KINDS:
         return 1
