@@ -43,3 +43,7 @@ def test_demo_records_reach_the_union_catalogue_and_search(client):
     assert 0 < records.count() < UnionHolding.objects.count(), "sample records held by several libraries cluster"
     body = client.get("/api/v1/search/", {"q": records.exclude(title="").first().title[:4]}).json()
     assert body["count"] >= 1
+    from django.db.models import Sum
+
+    totals = UnionHolding.objects.aggregate(total=Sum("items_total"), available=Sum("items_available"))
+    assert 0 < totals["available"] < totals["total"], "the demo shows copies on the shelf and on loan"

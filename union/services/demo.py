@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tenants.models import Library, Membership, Region, Role
 from tenants.services.provisioning import create_library
@@ -84,3 +85,37 @@ def load_sample_records(libraries: list[tuple[Library, str]], progress=print) ->
     for library, which in libraries:
         job = load_samples(library, which=which)
         progress(f"{library.code}: {getattr(job, 'created', '?')} records from {which} samples")
+        added = add_demo_items(library)
+        progress(f"{library.code}: {added} items added to records that came without any")
+
+
+def add_demo_items(library: Library) -> int:
+    """Give every sample record without items one to three copies, some on loan, some reference-only,
+    so that the demo shows live availability. Goes through the cataloguing service and the outbox."""
+    from django_tenants.utils import schema_context
+
+    from tenants.catalogue.models import Instance, Item, ItemStatus
+    from tenants.catalogue.services.changes import record_changes
+    from union.services.cataloguing import add_item
+
+    admin = Membership.objects.filter(library=library, role=Role.LIBRARY_ADMIN).select_related("user").first()
+    if admin is None:
+        return 0
+    with schema_context(library.schema_name):
+        bare = list(
+            Instance.objects.filter(deleted=False, holdings__isnull=True).order_by("id").values_list("id", "clc")
+        )
+    added = 0
+    for n, (instance_id, clc) in enumerate(bare):
+        call_number = f"{clc[0] if clc else 'Z'}/{instance_id:03d}"
+        for copy in range(1 + n % 3):
+            add_item(library, instance_id, admin.user, barcode=f"{library.code[:3].upper()}{instance_id:05d}{copy}",
+                     call_number=call_number, location=str(_("Stacks")), reference_only=(n % 7 == 6 and copy == 0))
+            added += 1
+    with transaction.atomic(), schema_context(library.schema_name):
+        on_loan = [i for n, (i, _clc) in enumerate(bare) if n % 4 == 1]
+        Item.objects.filter(holdings__instance_id__in=on_loan, reference_only=False).update(
+            status=ItemStatus.CHECKED_OUT
+        )
+        record_changes(on_loan, "holdings", library=library)
+    return added
