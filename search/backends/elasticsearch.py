@@ -380,10 +380,7 @@ class ElasticsearchBackend(SearchBackend):
         written = 0
         for docs in batches:
             written += self._bulk(
-
-                    {"_op_type": "index", "_index": name, "_id": d["id"], "_source": es_document(d)}
-                    for d in docs
-
+                {"_op_type": "index", "_index": name, "_id": d["id"], "_source": es_document(d)} for d in docs
             )
             if progress:
                 progress(len(docs))
@@ -489,7 +486,7 @@ class ElasticsearchBackend(SearchBackend):
 
     def status(self) -> dict:
         try:
-            health = self.client.cluster.health(request_timeout=3)
+            health = self.client.options(request_timeout=3).cluster.health()
             indices = self._aliased_indices()
         except (TransportError, ApiError, ConnectionError) as exc:
             return {"ok": False, "error": str(exc)[:200]}
