@@ -36,7 +36,12 @@ def drop_orphan_schemas() -> None:
 
 @pytest.fixture(autouse=True)
 def _public_schema_between_tests(request):
-    commits = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    commits = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
     if commits:
         # The tables of an earlier committing test may have been emptied only after its own
         # clean-up ran, so sweep before the test as well as after it.
