@@ -8,6 +8,7 @@ from django_tenants.utils import tenant_context
 
 from tenants.models import CatalogueChange
 from tests.union.conftest import assert_union_clean, update_instance
+from union.exceptions import Conflict
 from union.models import MatchReview, UnionHolding, UnionRecord
 from union.services import clusters
 from union.services.rebuild import rebuild
@@ -146,3 +147,17 @@ def test_withdrawn_records_leave_and_rebuild_retires_empty_union_records(three, 
     assert stats.retired == 1
     assert not CatalogueChange.objects.filter(processed_at__isnull=True).exists()
     call_command("check_union", "--quiet")
+
+
+def test_keeping_a_review_apart_is_remembered(library_a, library_b, make_instance, synced, coordinator):
+    a = make_instance(library_a, title="红楼梦 (校注本)", authors=["曹雪芹"], publisher="人民文学出版社", year=2008)
+    b = make_instance(library_b, title="红楼梦", authors=["曹雪芹"], publisher="", year=2008)
+    synced()
+    review = MatchReview.objects.get(status="open")
+    clusters.resolve_review(review, "apart", user=coordinator)
+    with pytest.raises(Conflict):  # a resolved review cannot be resolved again
+        clusters.resolve_review(review, "merge", user=coordinator)
+    rebuild()
+    assert record_of(library_a, a) != record_of(library_b, b)
+    assert not MatchReview.objects.filter(status="open").exists()
+    assert_union_clean()
