@@ -6,6 +6,7 @@ database; results are plain dicts so they cross the process boundary cheaply.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import unicodedata
 from collections import deque
@@ -24,6 +25,16 @@ NOT_BIBLIOGRAPHIC = {
                "w": "classification", "q": "community information"},
     "unimarc": {"x": "authority", "y": "authority", "z": "authority", "u": "holdings", "v": "holdings"},
 }
+
+
+JSON_FIELDS = ("parallel_titles", "authors", "series", "isbns", "issns", "languages", "clc", "ddc", "lcc",
+               "subjects", "control_numbers")
+
+
+class Dumped(str):
+    """A JSON document already serialised (in the worker), written as is by the importer."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,7 @@ def process(source: SourceRecord, options: Options) -> dict:
         "holdings": holdings,
         "fingerprint": fingerprint({"i": instance, "h": holdings}),
         "raw": raw,
+        "json": {f: Dumped(json.dumps(instance[f], ensure_ascii=False)) for f in JSON_FIELDS},
     }
 
 

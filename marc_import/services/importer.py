@@ -25,7 +25,7 @@ from django_tenants.utils import tenant_context
 from marc_import.exceptions import BadOption, SourceNotFound, UnknownProfile
 from marc_import.mapping.holdings import profiles
 from marc_import.models import ImportJob, QuarantinedRecord
-from marc_import.pipeline import Options, iter_batches, iter_batches_in_workers
+from marc_import.pipeline import Dumped, Options, iter_batches, iter_batches_in_workers
 from marc_import.records import ENCODINGS, FORMATS
 from tenants.catalogue.models import HoldingsRecord, Instance, Item
 from tenants.catalogue.services.changes import record_changes
@@ -151,7 +151,9 @@ def _next_ids(model, count: int) -> list[int]:
 
 
 def _json(value):
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    if value is None or isinstance(value, Dumped):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _plain(value):
@@ -286,7 +288,7 @@ class BatchWriter:
         rows = [
             {"id": pk, "hrid": h, "control_number": r["key"], "raw_record": r["raw"], "source_encoding": r["encoding"],
              "fingerprint": r["fingerprint"], "discovery_suppress": False, "deleted": False, "created_at": now,
-             "updated_at": now, **{f: r["instance"][f] for f in INSTANCE_FIELDS}}
+             "updated_at": now, **{f: r["instance"][f] for f in INSTANCE_FIELDS}, **r.get("json", {})}
             for pk, h, r in zip(ids, hrids, creates, strict=True)
         ]
         copy_rows(Instance, rows)
