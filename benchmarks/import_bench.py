@@ -56,6 +56,9 @@ def child(path: str, code: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # as in production: no per-query log growing in memory
     from marc_import.services.importer import import_file
     from tenants.models import Library
     from tenants.services.provisioning import create_library
