@@ -215,27 +215,34 @@ def _ill_url() -> str | None:
 
 
 def _holding_rows(holdings) -> list[dict]:
-    rows = []
+    """One row per library: a library may hold an edition under several local records."""
+    merged: dict[int, dict] = {}
     for h in holdings:
-        if h.items_loanable:
+        row = merged.setdefault(
+            h.library_id,
+            {"library": h.library, "call_numbers": [], "total": 0, "available": 0, "loanable": 0},
+        )
+        if h.call_number and h.call_number not in row["call_numbers"]:
+            row["call_numbers"].append(h.call_number)
+        row["total"] += h.items_total
+        row["available"] += h.items_available
+        row["loanable"] += h.items_loanable
+    rows = []
+    for row in merged.values():
+        if row["loanable"]:
             status = _("Can be lent")
-        elif h.items_available:
+        elif row["available"]:
             status = _("Reference only")
-        elif h.items_total:
+        elif row["total"]:
             status = _("All copies out")
         else:
             status = _("No items")
-        rows.append(
-            {
-                "library": h.library,
-                "call_number": h.call_number,
-                "total": h.items_total,
-                "available": h.items_available,
-                "out": max(h.items_total - h.items_available, 0),
-                "loanable": h.items_loanable,
-                "status": status,
-            }
+        row.update(
+            call_number="; ".join(row.pop("call_numbers")),
+            out=max(row["total"] - row["available"], 0),
+            status=status,
         )
+        rows.append(row)
     return rows
 
 

@@ -148,3 +148,18 @@ def test_the_search_box_suggests_titles_by_pinyin_and_characters(client, indexed
     assert client.get("/search/suggest/", {"q": ""}).content.decode().strip() == ""
     page = client.get("/search/").content.decode()
     assert 'hx-get="/search/suggest/"' in page and 'list="opac-suggestions"' in page
+
+
+def test_a_library_with_two_local_records_of_one_edition_is_listed_once():
+    from types import SimpleNamespace
+
+    from search.web.views import _holding_rows
+
+    lib = SimpleNamespace(name="甲馆")
+    rows = _holding_rows([
+        SimpleNamespace(library_id=1, library=lib, call_number="F124/1", items_total=2, items_available=1, items_loanable=1),
+        SimpleNamespace(library_id=1, library=lib, call_number="F124/2", items_total=1, items_available=0, items_loanable=0),
+    ])
+    assert len(rows) == 1
+    assert rows[0]["total"] == 3 and rows[0]["available"] == 1 and rows[0]["out"] == 2
+    assert rows[0]["call_number"] == "F124/1; F124/2"
