@@ -28,10 +28,10 @@ TESTING = "pytest" in sys.modules or env_bool("UNIONCAT_TESTING", False)
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING or env_bool("UNIONCAT_DEMO", False):
+    if DEBUG or TESTING or env_bool("UNIONCAT_DEMO", False) or env_bool("UNIONCAT_DEV", False):
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"
     else:
-        raise ImproperlyConfigured("SECRET_KEY must be set (it may be omitted only with DEBUG=true)")
+        raise ImproperlyConfigured("SECRET_KEY must be set (it may be omitted only with DEBUG=true or from manage.py)")
 elif len(SECRET_KEY) < 32 and not DEBUG:
     raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long")
 

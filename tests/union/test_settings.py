@@ -53,7 +53,7 @@ def test_database_url_with_socket_directory():
 
 
 def _start(env_overrides: dict) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "UNIONCAT_TESTING", "UNIONCAT_DEMO"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "UNIONCAT_TESTING", "UNIONCAT_DEMO", "UNIONCAT_DEV"}}
     env.update({"DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1/x"), **env_overrides})
     return subprocess.run(
         [sys.executable, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','union.settings'); "
@@ -90,3 +90,19 @@ def test_no_broker_means_tasks_run_in_process(settings):
     from django.conf import settings as live
 
     assert live.CELERY_TASK_ALWAYS_EAGER is (live.CELERY_BROKER_URL.startswith("memory://"))
+
+
+def test_the_console_script_names_the_bad_setting():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "UNIONCAT_DEV", "UNIONCAT_TESTING"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "from union.cli import main; main(['unioncat', 'check'])"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert "configuration error: SECRET_KEY must be set" in result.stderr
+
+
+def test_manage_py_in_a_checkout_runs_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "UNIONCAT_DEV", "UNIONCAT_TESTING"}}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
