@@ -28,19 +28,7 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 UNIMARC_FORMATS = ("unimarc", "cnmarc")
 
-# material type -> (leader/06 type of record, leader/07 bibliographic level)
-_LEADER_TYPES = {
-    "book": ("a", "m"),
-    "serial": ("a", "s"),
-    "score": ("c", "m"),
-    "map": ("e", "m"),
-    "video": ("g", "m"),
-    "audio": ("j", "m"),
-    "electronic": ("m", "m"),
-    "manuscript": ("t", "m"),
-    "mixed": ("p", "c"),
-    "other": ("a", "m"),
-}
+# material type -> DCMI type vocabulary term
 _DCMI_TYPES = {
     "book": "Text",
     "serial": "Text",
@@ -88,76 +76,29 @@ def unimarc_record(union_record) -> Record | None:
     return master_record(union_record)
 
 
-def _sub(code: str, value) -> list[Subfield]:
-    return [Subfield(code, str(value))] if value not in (None, "") else []
-
-
 def minimal_marc21(ur) -> Record:
-    """Build MARC21 from the union record's mapped fields (no field-by-field conversion)."""
-    rtype, level = _LEADER_TYPES.get(ur.material_type, ("a", "m"))
-    record = Record(leader=f"00000n{rtype}{level} a2200000 i 4500", force_utf8=True)
-    record.add_field(Field(tag="001", data=ur.urid))
-    year = f"{ur.year:04d}" if ur.year else "    "
-    lang = (ur.languages[0] if ur.languages else "   ")[:3].ljust(3)
-    date_type = "s" if ur.year else "n"
-    fixed = f"{'':6}{date_type}{year}{'':4}xx {'':17}{lang} d"
-    record.add_field(Field(tag="008", data=fixed[:40].ljust(40)))
-    blank = Indicators(" ", " ")
-    for isbn in ur.isbns or []:
-        record.add_field(Field(tag="020", indicators=blank, subfields=_sub("a", isbn)))
-    for issn in ur.issns or []:
-        record.add_field(Field(tag="022", indicators=blank, subfields=_sub("a", issn)))
-    if len(ur.languages or []) > 1:
-        record.add_field(
-            Field(tag="041", indicators=blank, subfields=[Subfield("a", code) for code in ur.languages])
-        )
-    for clc in ur.clc or []:
-        record.add_field(Field(tag="084", indicators=blank, subfields=_sub("a", clc) + _sub("2", "clc")))
-    for position, author in enumerate(ur.authors or []):
-        name = (author or {}).get("name", "") if isinstance(author, dict) else str(author)
-        if not name:
-            continue
-        corporate = isinstance(author, dict) and author.get("type") == "corporate"
-        tag = ("110" if corporate else "100") if position == 0 else ("710" if corporate else "700")
-        role = author.get("role", "") if isinstance(author, dict) else ""
-        ind1 = "2" if corporate else "0"
-        record.add_field(
-            Field(tag=tag, indicators=Indicators(ind1, " "), subfields=_sub("a", name) + _sub("e", role))
-        )
-    title = (
-        _sub("a", ur.title) + _sub("b", ur.other_title) + _sub("n", ur.volume) + _sub("c", ur.responsibility)
-    )
-    if title:
-        record.add_field(
-            Field(tag="245", indicators=Indicators("1" if ur.authors else "0", "0"), subfields=title)
-        )
-    for parallel in ur.parallel_titles or []:
-        record.add_field(Field(tag="246", indicators=Indicators("3", "1"), subfields=_sub("a", parallel)))
-    if ur.edition:
-        record.add_field(Field(tag="250", indicators=blank, subfields=_sub("a", ur.edition)))
-    imprint = _sub("a", ur.place) + _sub("b", ur.publisher) + _sub("c", ur.year)
-    if imprint:
-        record.add_field(Field(tag="264", indicators=Indicators(" ", "1"), subfields=imprint))
-    if ur.extent:
-        record.add_field(Field(tag="300", indicators=blank, subfields=_sub("a", ur.extent)))
-    for series in ur.series or []:
-        record.add_field(Field(tag="490", indicators=Indicators("0", " "), subfields=_sub("a", series)))
-    if ur.summary:
-        record.add_field(Field(tag="520", indicators=blank, subfields=_sub("a", ur.summary)))
+    """MARC21 built from the union record's mapped fields (no field-by-field conversion).
+
+    The same builder as the union catalogue's MARC export, without holdings (so a harvest page
+    costs no query per record), plus a note saying that the master is UNIMARC.
+    """
+    from union.services.export import build_marc21
+
+    record = build_marc21(ur, holdings=[])
     if is_unimarc(ur):
         record.add_field(
             Field(
                 tag="588",
                 indicators=Indicators("0", " "),
-                subfields=_sub(
-                    "a",
-                    "Minimal MARC21 built from a UNIMARC master record; "
-                    "request UNIMARC XML for the full record.",
-                ),
+                subfields=[
+                    Subfield(
+                        "a",
+                        "Minimal MARC21 built from a UNIMARC master record; "
+                        "request UNIMARC XML for the full record.",
+                    )
+                ],
             )
         )
-    for subject in ur.subjects or []:
-        record.add_field(Field(tag="653", indicators=blank, subfields=_sub("a", subject)))
     return record
 
 
