@@ -1,8 +1,8 @@
 """Shared fixtures: a migrated template schema, two member libraries and their staff.
 
 Tests run against real PostgreSQL (DATABASE_URL, or the embedded server). Schemas are created
-inside each test's transaction and vanish with its rollback; tests that commit
-(``transactional_db``) have leftover library schemas dropped afterwards.
+inside each test's transaction and vanish with its rollback; those left by tests that commit
+are dropped before the next database test.
 """
 
 from __future__ import annotations
@@ -36,24 +36,20 @@ def drop_orphan_schemas() -> None:
 
 @pytest.fixture(autouse=True)
 def _public_schema_between_tests(request):
-    marker = request.node.get_closest_marker("django_db")
-    commits = (
-        "transactional_db" in request.fixturenames
-        or "live_server" in request.fixturenames
-        or bool(marker and marker.kwargs.get("transaction"))
-    )
-    if commits:
-        # The tables of an earlier committing test may have been emptied only after its own
-        # clean-up ran, so sweep before the test as well as after it.
-        request.getfixturevalue("django_db_blocker").unblock()
-        try:
+    """Start every database test in the public schema with no orphaned library schemas.
+
+    A test that commits (``transactional_db``, ``live_server``) has its tables emptied only
+    after all its fixtures are gone, which leaves the schemas of its libraries behind; they are
+    dropped here, before the next database test opens its transaction.
+    """
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    ):
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
             drop_orphan_schemas()
-        finally:
-            request.getfixturevalue("django_db_blocker").restore()
     yield
     connection.set_schema_to_public()
-    if commits:
-        drop_orphan_schemas()
 
 
 @pytest.fixture

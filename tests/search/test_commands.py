@@ -103,4 +103,3 @@ def test_reindex_can_prepare_documents_in_worker_processes(make_library, distric
     assert get_backend("postgres").search(SearchQuery(query=parse("物理学"))).total == 7
     assert check()[0] == 0
     get_backend("postgres").clear()
-    library.delete(force_drop=True)  # committed: its schema would outlive the test

@@ -132,4 +132,3 @@ def test_rows_locked_by_another_worker_are_skipped(library):
     finally:
         other.close()
         get_backend("postgres").clear()
-        library.delete(force_drop=True)  # committed: its schema would outlive the test

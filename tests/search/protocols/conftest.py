@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from pymarc import Field, Indicators, Record, Subfield
 
 from union.models import UnionHolding, UnionRecord
@@ -198,13 +197,6 @@ def catalogue(request, library_a, library_b):
     )
     made["U0009"] = cn
     yield made
-    if "live_server" in request.fixturenames or "transactional_db" in request.fixturenames:
-        # pytest-django flushes the tables only after every other fixture is gone, too late
-        # for the shared orphan-schema sweep to see these libraries' schemas as orphans.
-        connection.set_schema_to_public()
-        with connection.cursor() as cursor:
-            for library in (library_a, library_b):
-                cursor.execute(f'DROP SCHEMA IF EXISTS "{library.schema_name}" CASCADE')
 
 
 @pytest.fixture
