@@ -39,13 +39,6 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def ancestors_and_self(self) -> list[Region]:
-        chain, node = [], self
-        while node is not None:
-            chain.append(node)
-            node = node.parent
-        return chain
-
     def descendant_ids(self) -> set[int]:
         """Ids of this region and every region below it."""
         ids, frontier = {self.pk}, [self.pk]
@@ -115,8 +108,9 @@ class Library(TenantMixin):
         """
         from django.core.management import call_command
         from django.db import connection
-        from django_tenants.clone import CloneSchema
         from django_tenants.utils import schema_exists
+
+        from tenants.services.schema_clone import clone_template
 
         if check_if_exists and schema_exists(self.schema_name):
             return False
@@ -124,12 +118,7 @@ class Library(TenantMixin):
             return super().create_schema(check_if_exists=check_if_exists, sync_schema=False, verbosity=verbosity)
         base = self.get_base_schema()
         if getattr(self, "_clone", True) and base and schema_exists(base):
-            from tenants.services.schema_clone import clone_template, pg_dump_binary
-
-            if pg_dump_binary():
-                clone_template(base, self.schema_name)
-            else:
-                CloneSchema().clone_schema(base, self.schema_name, "DATA")
+            clone_template(base, self.schema_name)
         else:
             with connection.cursor() as cursor:
                 cursor.execute(f'CREATE SCHEMA "{self.schema_name}"')

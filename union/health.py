@@ -30,10 +30,8 @@ def check_broker() -> dict:
 
 
 def check_search() -> dict:
-    try:
-        from search.backends import get_backend
-    except ImportError:
-        return {"ok": True, "backend": settings.SEARCH_BACKEND}
+    from search.backends import get_backend
+
     try:
         return {"backend": settings.SEARCH_BACKEND, **get_backend().status()}
     except Exception as exc:  # noqa: BLE001

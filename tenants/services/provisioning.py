@@ -8,7 +8,6 @@ is migrated together with the public schema by ``manage.py upgrade``.
 from __future__ import annotations
 
 import re
-import time
 
 from django.conf import settings
 from django.core.management import call_command
@@ -83,9 +82,3 @@ def create_library(code: str, *, name: str, kind: str, region: Region | str | No
     with transaction.atomic():
         library.save()
     return library
-
-
-def timed_create(code: str, clone: bool, **kwargs) -> float:
-    started = time.perf_counter()
-    create_library(code, clone=clone, **kwargs)
-    return time.perf_counter() - started

@@ -7,12 +7,6 @@ from django.db import connection
 PREFIXES = {"instance": "in", "holdings": "ho", "item": "it"}
 
 
-def ensure_sequences() -> None:
-    with connection.cursor() as cursor:
-        for kind in PREFIXES:
-            cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS hrid_{kind}_seq")
-
-
 def next_hrids(kind: str, count: int) -> list[str]:
     """``count`` new hrids of ``kind`` from a sequence in the current schema."""
     prefix = PREFIXES[kind]
