@@ -6,8 +6,10 @@ database; results are plain dicts so they cross the process boundary cheaply.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
+import re
 import unicodedata
 from collections import deque
 from dataclasses import dataclass
@@ -15,26 +17,143 @@ from dataclasses import dataclass
 from pymarc import Subfield
 
 from marc_import.mapping import map_record
-from marc_import.mapping.common import fingerprint, stable_key
+from marc_import.mapping.common import stable_key
 from marc_import.mapping.holdings import choose_profile, get_profile, map_holdings
 from marc_import.records import RecordError, SourceRecord, decode, iter_records
 
 BATCH = 1000
 NOT_BIBLIOGRAPHIC = {
-    "marc21": {"u": "holdings", "v": "holdings", "x": "holdings", "y": "holdings", "z": "authority",
-               "w": "classification", "q": "community information"},
+    "marc21": {
+        "u": "holdings",
+        "v": "holdings",
+        "x": "holdings",
+        "y": "holdings",
+        "z": "authority",
+        "w": "classification",
+        "q": "community information",
+    },
     "unimarc": {"x": "authority", "y": "authority", "z": "authority", "u": "holdings", "v": "holdings"},
 }
 
 
-JSON_FIELDS = ("parallel_titles", "authors", "series", "isbns", "issns", "languages", "clc", "ddc", "lcc",
-               "subjects", "control_numbers")
+INSTANCE_FIELDS = (
+    "record_format",
+    "title",
+    "other_title",
+    "parallel_titles",
+    "volume",
+    "responsibility",
+    "authors",
+    "edition",
+    "publisher",
+    "place",
+    "year",
+    "extent",
+    "series",
+    "isbns",
+    "issns",
+    "languages",
+    "clc",
+    "ddc",
+    "lcc",
+    "subjects",
+    "summary",
+    "material_type",
+    "control_numbers",
+    "price",
+    "encoding_level",
+)
+# Rows are prepared here, in PostgreSQL's COPY text format, so the writing process only adds ids,
+# hrids, the raw record and timestamps. These are the columns each prepared line holds, in order.
+INSTANCE_COLUMNS = (
+    "fingerprint",
+    "control_number",
+    "source_encoding",
+    "deleted",
+    "discovery_suppress",
+    *INSTANCE_FIELDS,
+)
+HOLDINGS_COLUMNS = ("location", "call_number", "notes", "discovery_suppress")
+ITEM_COLUMNS = (
+    "barcode",
+    "status",
+    "reference_only",
+    "volume",
+    "copy_number",
+    "price",
+    "acquired_on",
+    "discovery_suppress",
+)
+
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
+_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""}
 
 
-class Dumped(str):
-    """A JSON document already serialised (in the worker), written as is by the importer."""
+def _escape(match: re.Match) -> str:
+    return _COPY_ESCAPES[match.group()]
 
-    __slots__ = ()
+
+def copy_field(value) -> str:
+    """One value in COPY text format: NULL, booleans, numbers, text; lists and dicts as JSON."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str):
+        value = json.dumps(value, ensure_ascii=False)
+        if "\\u0000" in value:  # jsonb refuses NUL characters
+            value = value.replace("\\u0000", "")
+    return _COPY_SPECIAL.sub(_escape, value) if _COPY_SPECIAL.search(value) else value
+
+
+def holdings_line(holdings: dict) -> str:
+    return "\t".join(
+        (
+            copy_field(holdings["location"]),
+            copy_field(holdings["call_number"]),
+            copy_field(holdings["notes"]),
+            "f",
+        )
+    )
+
+
+def item_line(item: dict) -> str:
+    return "\t".join(
+        (
+            copy_field(item["barcode"]),
+            item["status"],
+            "t" if item["reference_only"] else "f",
+            copy_field(item["volume"]),
+            copy_field(item["copy_number"]),
+            copy_field(item["price"]),
+            copy_field(item["acquired_on"]),
+            "f",
+        )
+    )
+
+
+def prepared_rows(instance: dict, holdings: list[dict], encoding: str) -> tuple[str, str, list]:
+    """(fingerprint, instance line, [(holdings line, [item lines])]) for one mapped record.
+
+    The fingerprint hashes the mapped data only (not the source bytes or their character set),
+    so the same record sent again in another encoding or container is unchanged.
+    """
+    fields = "\t".join([copy_field(instance[name]) for name in INSTANCE_FIELDS])
+    hlines = [(holdings_line(h), [item_line(i) for i in h["items"]]) for h in holdings]
+    digest = hashlib.sha256()
+    digest.update(instance["control_number"].encode())
+    digest.update(fields.encode())
+    for hline, ilines in hlines:
+        digest.update(b"\n" + hline.encode())
+        for iline in ilines:
+            digest.update(b"\r" + iline.encode())
+    fp = digest.hexdigest()
+    line = "\t".join((fp, copy_field(instance["control_number"]), copy_field(encoding), "f", "f", fields))
+    return fp, line, hlines
 
 
 @dataclass(frozen=True)
@@ -87,9 +206,7 @@ def _utf8_raw(source: SourceRecord, record, encoding: str, flavour: str) -> byte
 def process(source: SourceRecord, options: Options) -> dict:
     """One source record -> an 'ok' result (mapped instance and holdings) or a 'rejected' one."""
     try:
-        record, encoding, flavour = decode(
-            source, encoding=options.encoding, flavour=options.format
-        )
+        record, encoding, flavour = decode(source, encoding=options.encoding, flavour=options.format)
     except RecordError as exc:
         return _rejected(source, str(exc))
     except Exception as exc:  # noqa: BLE001 - any parser failure rejects this record only
@@ -115,6 +232,7 @@ def process(source: SourceRecord, options: Options) -> dict:
         return _rejected(source, f"cannot map record: {exc.__class__.__name__}: {exc}", cn)
     key = instance["control_number"] or stable_key(instance)
     instance["control_number"] = key
+    fp, line, hlines = prepared_rows(instance, holdings, encoding)
     return {
         "status": "ok",
         "position": source.position,
@@ -125,9 +243,10 @@ def process(source: SourceRecord, options: Options) -> dict:
         "encoding": encoding,
         "instance": instance,
         "holdings": holdings,
-        "fingerprint": fingerprint({"i": instance, "h": holdings}),
+        "fingerprint": fp,
         "raw": raw,
-        "json": {f: Dumped(json.dumps(instance[f], ensure_ascii=False)) for f in JSON_FIELDS},
+        "line": line,
+        "hlines": hlines,
     }
 
 
@@ -151,7 +270,10 @@ def _consumed(stream, source) -> int | None:
 
 
 def _process_batch(sources: list[SourceRecord], options: Options) -> list[dict]:
-    return [process(source, options) for source in sources]
+    results = [process(source, options) for source in sources]
+    for result in results:
+        result.pop("instance", None)  # the writer needs only the prepared lines: less to send back
+    return results
 
 
 def _read_batches(stream, options: Options, batch_size: int):
@@ -165,8 +287,9 @@ def _read_batches(stream, options: Options, batch_size: int):
         yield batch, None
 
 
-def iter_batches_in_workers(stream, options: Options, batch_size: int = BATCH, workers: int = 2,
-                            depth: int = 4):
+def iter_batches_in_workers(
+    stream, options: Options, batch_size: int = BATCH, workers: int = 2, depth: int = 4
+):
     """Like :func:`iter_batches`, with parsing and mapping in worker processes.
 
     The calling process only splits the input into raw records; at most ``depth`` batches per

@@ -124,7 +124,9 @@ def dedupe(values):
 
 
 def fingerprint(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
 
 
 def stable_key(instance: dict) -> str:
@@ -181,8 +183,15 @@ def new_instance(fmt: str) -> dict:
 
 def truncate(data: dict) -> dict:
     """Keep values inside the model's column sizes."""
-    for name, size in (("volume", 200), ("edition", 300), ("publisher", 300), ("place", 300), ("extent", 300),
-                       ("price", 100), ("control_number", 100)):
+    for name, size in (
+        ("volume", 200),
+        ("edition", 300),
+        ("publisher", 300),
+        ("place", 300),
+        ("extent", 300),
+        ("price", 100),
+        ("control_number", 100),
+    ):
         if len(data[name]) > size:
             data[name] = data[name][: size - 1] + "…"
     return data

@@ -11,13 +11,12 @@ with their raw bytes, position and reason.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -25,11 +24,20 @@ from django_tenants.utils import tenant_context
 from marc_import.exceptions import BadOption, SourceNotFound, UnknownProfile
 from marc_import.mapping.holdings import profiles
 from marc_import.models import ImportJob, QuarantinedRecord
-from marc_import.pipeline import Dumped, Options, iter_batches, iter_batches_in_workers
+from marc_import.pipeline import (
+    HOLDINGS_COLUMNS,
+    INSTANCE_COLUMNS,
+    ITEM_COLUMNS,
+    Options,
+    holdings_line,
+    item_line,
+    iter_batches,
+    iter_batches_in_workers,
+)
 from marc_import.records import ENCODINGS, FORMATS
 from tenants.catalogue.models import HoldingsRecord, Instance, Item
 from tenants.catalogue.services.changes import record_changes
-from tenants.catalogue.services.hrid import next_hrids
+from tenants.catalogue.services.hrid import PREFIXES as HRID_PREFIXES
 from tenants.models import Library
 
 log = logging.getLogger(__name__)
@@ -37,20 +45,18 @@ log = logging.getLogger(__name__)
 # Files from this size on are parsed and mapped in worker processes while this process writes.
 WORKER_THRESHOLD = int(os.environ.get("MARC_IMPORT_WORKER_BYTES", 2 * 1024 * 1024))
 WORKERS = max(1, min(int(os.environ.get("MARC_IMPORT_WORKERS", 2)), os.cpu_count() or 1))
-INSTANCE_FIELDS = [
-    "record_format", "title", "other_title", "parallel_titles", "volume", "responsibility", "authors", "edition",
-    "publisher", "place", "year", "extent", "series", "isbns", "issns", "languages", "clc", "ddc", "lcc",
-    "subjects", "summary", "material_type", "control_numbers", "price", "encoding_level",
-]
-UPDATE_FIELDS = INSTANCE_FIELDS + ["raw_record", "source_encoding", "fingerprint", "deleted", "updated_at"]
 
 
 def check_options(format: str, encoding: str, profile: str | None) -> None:
     if format not in FORMATS:
-        raise BadOption(_("Unknown format %(value)s; use one of: %(choices)s") % {"value": format, "choices": ", ".join(FORMATS)})
+        raise BadOption(
+            _("Unknown format %(value)s; use one of: %(choices)s")
+            % {"value": format, "choices": ", ".join(FORMATS)}
+        )
     if encoding not in ENCODINGS:
         raise BadOption(
-            _("Unknown encoding %(value)s; use one of: %(choices)s") % {"value": encoding, "choices": ", ".join(ENCODINGS)}
+            _("Unknown encoding %(value)s; use one of: %(choices)s")
+            % {"value": encoding, "choices": ", ".join(ENCODINGS)}
         )
     if profile and profile not in ("auto", "none") and profile not in profiles():
         raise UnknownProfile(
@@ -83,7 +89,9 @@ def import_file(
         if job is None:
             job = ImportJob.objects.create(
                 source_name=source_name or (path.name if path else getattr(source, "name", "") or "upload"),
-                format=format, encoding=encoding, profile=profile or "",
+                format=format,
+                encoding=encoding,
+                profile=profile or "",
                 created_by_id=getattr(user, "pk", None),
             )
         elif path is None and job.file and source is None:
@@ -105,8 +113,20 @@ def import_file(
             for results, consumed in batches:
                 writer.write(results)
                 job.processed_bytes = consumed if consumed is not None else job.total_bytes
-                job.save(update_fields=["read", "created", "updated", "unchanged", "deleted", "rejected",
-                                        "holdings_created", "items_created", "processed_bytes", "detected_format"])
+                job.save(
+                    update_fields=[
+                        "read",
+                        "created",
+                        "updated",
+                        "unchanged",
+                        "deleted",
+                        "rejected",
+                        "holdings_created",
+                        "items_created",
+                        "processed_bytes",
+                        "detected_format",
+                    ]
+                )
                 if progress:
                     progress(job)
         except Exception as exc:
@@ -140,39 +160,33 @@ def _size(path: Path | None, source) -> int:
         return 0
 
 
-def _next_ids(model, count: int) -> list[int]:
-    """Primary keys for rows written with COPY, taken from the table's own sequence."""
+def _copy_lines(model, columns: list[str], lines: list[str]) -> None:
+    """COPY prepared text-format lines into ``model``'s table (several times faster than INSERT)."""
+    if not lines:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            copy.write("".join(lines))
+
+
+def _new_rows(model, kind: str, count: int) -> list[tuple[int, str]]:
+    """(id, hrid) for ``count`` new rows: ids from the table's own sequence, hrids from the schema's."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            f"SELECT nextval(s.seq::regclass), nextval('hrid_{kind}_seq') "
+            "FROM (SELECT pg_get_serial_sequence(%s, 'id') AS seq) s, generate_series(1, %s)",
             [model._meta.db_table, count],
         )
-        return [pk for (pk,) in cursor.fetchall()]
+        rows = cursor.fetchall()
+    prefix = HRID_PREFIXES[kind]
+    return [(pk, f"{prefix}{n:08d}") for pk, n in rows]
 
 
-def _json(value):
-    if value is None or isinstance(value, Dumped):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _plain(value):
-    return value if value is None or isinstance(value, str | bytes | bool | int) else str(value)
-
-
-def copy_rows(model, rows: list[dict]) -> None:
-    """Insert rows with COPY (several times faster than INSERT for wide rows); ids are given."""
-    if not rows:
-        return
-    fields = [f for f in model._meta.concrete_fields if f.column in rows[0] or f.attname in rows[0]]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    keys = [f.attname if f.attname in rows[0] else f.column for f in fields]
-    plan = list(zip(keys, [_json if isinstance(f, models.JSONField) else _plain for f in fields], strict=True))
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([convert(row[k]) for k, convert in plan])
+INSTANCE_COPY = ["id", "hrid", "created_at", "updated_at", "raw_record", *INSTANCE_COLUMNS]
+HOLDINGS_COPY = ["id", "hrid", "instance_id", "created_at", "updated_at", *HOLDINGS_COLUMNS]
+ITEM_COPY = ["id", "hrid", "holdings_id", "created_at", "updated_at", *ITEM_COLUMNS]
 
 
 class BatchWriter:
@@ -206,20 +220,26 @@ class BatchWriter:
     def _quarantine(self, rejected: list[dict]) -> None:
         QuarantinedRecord.objects.bulk_create(
             QuarantinedRecord(
-                job=self.job, position=r["position"], offset=r["offset"], raw=r["raw"], raw_kind=r["kind"],
-                reason=r["reason"][:2000], control_number=r.get("control_number", "")[:100],
+                job=self.job,
+                position=r["position"],
+                offset=r["offset"],
+                raw=r["raw"],
+                raw_kind=r["kind"],
+                reason=r["reason"][:2000],
+                control_number=r.get("control_number", "")[:100],
             )
             for r in rejected
         )
         self.job.rejected += len(rejected)
 
     def _write(self, results: list[dict]) -> list[dict]:
-        existing = {
-            cn: (pk, fp, deleted)
-            for pk, cn, fp, deleted in Instance.objects.filter(control_number__in=[r["key"] for r in results])
-            .exclude(control_number="")
-            .values_list("id", "control_number", "fingerprint", "deleted")
-        }
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT control_number, id, fingerprint, deleted FROM catalogue_instance "
+                "WHERE control_number = ANY(%s) AND control_number <> ''",
+                [[r["key"] for r in results]],
+            )
+            existing = {cn: (pk, fp, deleted) for cn, pk, fp, deleted in cursor.fetchall()}
         creates, updates, withdrawals = [], [], []
         for r in results:
             found = existing.get(r["key"])
@@ -251,12 +271,20 @@ class BatchWriter:
     def _check_barcodes(self, creates: list[dict], updates: list[dict]) -> list[dict]:
         """Records whose item barcodes belong to another instance are rejected (never silently moved)."""
         records = creates + updates
-        barcodes = {r_id: [i["barcode"] for h in r["holdings"] for i in h["items"] if i["barcode"]]
-                    for r_id, r in ((id(r), r) for r in records)}
+        barcodes = {
+            r_id: [i["barcode"] for h in r["holdings"] for i in h["items"] if i["barcode"]]
+            for r_id, r in ((id(r), r) for r in records)
+        }
         wanted = {b for codes in barcodes.values() for b in codes}
         if not wanted:
             return []
-        owners = dict(Item.objects.filter(barcode__in=wanted).values_list("barcode", "holdings__instance_id"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.barcode, h.instance_id FROM catalogue_item i "
+                "JOIN catalogue_holdingsrecord h ON h.id = i.holdings_id WHERE i.barcode = ANY(%s)",
+                [list(wanted)],
+            )
+            owners = dict(cursor.fetchall())
         claimed: dict[str, int] = {}
         rejected = []
         for r in records:
@@ -268,11 +296,18 @@ class BatchWriter:
                     break
             if conflict:
                 r["_rejected"] = True
-                rejected.append({
-                    "status": "rejected", "position": r["position"], "offset": r["offset"], "raw": r["raw"],
-                    "kind": "iso2709", "control_number": r["key"],
-                    "reason": _("item barcode %(barcode)s is already used by another record") % {"barcode": conflict},
-                })
+                rejected.append(
+                    {
+                        "status": "rejected",
+                        "position": r["position"],
+                        "offset": r["offset"],
+                        "raw": r["raw"],
+                        "kind": "iso2709",
+                        "control_number": r["key"],
+                        "reason": _("item barcode %(barcode)s is already used by another record")
+                        % {"barcode": conflict},
+                    }
+                )
             else:
                 for barcode in barcodes[id(r)]:
                     claimed[barcode] = id(r)
@@ -282,59 +317,86 @@ class BatchWriter:
         creates = [r for r in creates if not r.get("_rejected")]
         if not creates:
             return []
-        hrids = next_hrids("instance", len(creates))
-        ids = _next_ids(Instance, len(creates))
-        now = timezone.now()
-        rows = [
-            {"id": pk, "hrid": h, "control_number": r["key"], "raw_record": r["raw"], "source_encoding": r["encoding"],
-             "fingerprint": r["fingerprint"], "discovery_suppress": False, "deleted": False, "created_at": now,
-             "updated_at": now, **{f: r["instance"][f] for f in INSTANCE_FIELDS}, **r.get("json", {})}
-            for pk, h, r in zip(ids, hrids, creates, strict=True)
-        ]
-        copy_rows(Instance, rows)
-        self._create_holdings([(pk, h) for pk, r in zip(ids, creates, strict=True) for h in r["holdings"]])
-        return ids
+        now = timezone.now().isoformat()
+        rows = _new_rows(Instance, "instance", len(creates))
+        _copy_lines(
+            Instance,
+            INSTANCE_COPY,
+            [
+                f"{pk}\t{hrid}\t{now}\t{now}\t\\\\x{r['raw'].hex()}\t{r['line']}\n"
+                for (pk, hrid), r in zip(rows, creates, strict=True)
+            ],
+        )
+        self._create_holdings(
+            [(pk, h) for (pk, _hrid), r in zip(rows, creates, strict=True) for h in r["hlines"]]
+        )
+        return [pk for pk, _hrid in rows]
 
-    def _create_holdings(self, pairs: list[tuple[int, dict]]) -> list[int]:
+    def _create_holdings(self, pairs: list[tuple[int, tuple[str, list[str]]]]) -> list[int]:
+        """Holdings (prepared line, item lines) under the given instance ids; returns the new ids."""
         if not pairs:
             return []
-        hrids = next_hrids("holdings", len(pairs))
-        ids = _next_ids(HoldingsRecord, len(pairs))
-        now = timezone.now()
-        copy_rows(HoldingsRecord, [
-            {"id": pk, "hrid": hrid, "instance_id": iid, "location": h["location"], "call_number": h["call_number"],
-             "notes": h["notes"], "discovery_suppress": False, "created_at": now, "updated_at": now}
-            for pk, hrid, (iid, h) in zip(ids, hrids, pairs, strict=True)
-        ])
+        now = timezone.now().isoformat()
+        rows = _new_rows(HoldingsRecord, "holdings", len(pairs))
+        _copy_lines(
+            HoldingsRecord,
+            HOLDINGS_COPY,
+            [
+                f"{pk}\t{hrid}\t{iid}\t{now}\t{now}\t{hline}\n"
+                for (pk, hrid), (iid, (hline, _items)) in zip(rows, pairs, strict=True)
+            ],
+        )
         self.job.holdings_created += len(pairs)
-        self._create_items([(pk, item) for pk, (_iid, h) in zip(ids, pairs, strict=True) for item in h["items"]])
-        return ids
+        self._create_items(
+            [
+                (pk, iline)
+                for (pk, _hrid), (_iid, (_h, ilines)) in zip(rows, pairs, strict=True)
+                for iline in ilines
+            ]
+        )
+        return [pk for pk, _hrid in rows]
 
-    def _create_items(self, pairs: list[tuple[int, dict]]) -> None:
+    def _create_items(self, pairs: list[tuple[int, str]]) -> None:
         if not pairs:
             return
-        hrids = next_hrids("item", len(pairs))
-        ids = _next_ids(Item, len(pairs))
-        now = timezone.now()
-        copy_rows(Item, [
-            {"id": pk, "hrid": hrid, "holdings_id": hid, "discovery_suppress": False, "created_at": now,
-             "updated_at": now, **item}
-            for pk, hrid, (hid, item) in zip(ids, hrids, pairs, strict=True)
-        ])
+        now = timezone.now().isoformat()
+        rows = _new_rows(Item, "item", len(pairs))
+        _copy_lines(
+            Item,
+            ITEM_COPY,
+            [
+                f"{pk}\t{hrid}\t{hid}\t{now}\t{now}\t{iline}\n"
+                for (pk, hrid), (hid, iline) in zip(rows, pairs, strict=True)
+            ],
+        )
         self.job.items_created += len(pairs)
 
     def _update(self, updates: list[dict]) -> list[int]:
+        """Changed records: their prepared lines go to a temporary table, one UPDATE applies them."""
         updates = [r for r in updates if not r.get("_rejected")]
         if not updates:
             return []
-        now = timezone.now()
-        instances = []
-        for r in updates:
-            inst = Instance(id=r["id"], raw_record=r["raw"], source_encoding=r["encoding"],
-                            fingerprint=r["fingerprint"], deleted=False, updated_at=now,
-                            **{f: r["instance"][f] for f in INSTANCE_FIELDS})
-            instances.append(inst)
-        Instance.objects.bulk_update(instances, UPDATE_FIELDS, batch_size=200)
+        now = timezone.now().isoformat()
+        columns = ["id", "updated_at", "raw_record", *INSTANCE_COLUMNS]
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS import_instance_update")
+            cursor.execute(
+                "CREATE TEMPORARY TABLE import_instance_update ON COMMIT DROP AS "
+                "SELECT * FROM catalogue_instance WITH NO DATA"
+            )
+        table = connection.ops.quote_name("import_instance_update")
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                copy.write(
+                    "".join(f"{r['id']}\t{now}\t\\\\x{r['raw'].hex()}\t{r['line']}\n" for r in updates)
+                )
+            assignments = ", ".join(
+                f"{c} = s.{c}" for c in (connection.ops.quote_name(c) for c in columns[1:])
+            )
+            cursor.execute(
+                f"UPDATE catalogue_instance t SET {assignments} FROM import_instance_update s WHERE t.id = s.id"
+            )
         self._reconcile_holdings(updates)
         return [r["id"] for r in updates]
 
@@ -372,12 +434,15 @@ class BatchWriter:
                             new_items.append((found.pk, item))
                         continue
                     item_updates.append(self._refresh(current, found.pk, item))
-        new_ids = self._create_holdings([(iid, h) for iid, h, _moved in new_holdings])
+        new_ids = self._create_holdings(
+            [(iid, (holdings_line(h), [item_line(i) for i in h["items"]])) for iid, h, _moved in new_holdings]
+        )
         for pk, (_iid, _h, moved) in zip(new_ids, new_holdings, strict=True):
             item_updates += [self._refresh(existing_items[i["barcode"]], pk, i) for i in moved]
-        self._create_items(new_items)
+        self._create_items([(hid, item_line(item)) for hid, item in new_items])
         if item_updates:
             Item.objects.bulk_update(
-                item_updates, ["holdings_id", "reference_only", "volume", "copy_number", "price", "acquired_on"],
+                item_updates,
+                ["holdings_id", "reference_only", "volume", "copy_number", "price", "acquired_on"],
                 batch_size=500,
             )

@@ -8,8 +8,9 @@ import io
 import pytest
 from django_tenants.utils import tenant_context
 
+from marc_import.pipeline import INSTANCE_FIELDS
 from marc_import.services.export import to_iso2709, to_marcxml
-from marc_import.services.importer import INSTANCE_FIELDS, import_file
+from marc_import.services.importer import import_file
 from tenants.catalogue.models import Instance
 from tests.marc_import.conftest import FILES, INPUT
 

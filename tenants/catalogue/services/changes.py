@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django_tenants.utils import get_public_schema_name
 
 from tenants.models import CatalogueChange, Library
 
@@ -23,12 +24,21 @@ def current_library() -> Library:
 
 def record_changes(instance_ids: Iterable[int], op: str, library: Library | None = None) -> int:
     library = library or current_library()
-    rows = [CatalogueChange(library_id=library.pk, instance_id=i, op=op) for i in instance_ids]
-    if not rows:
+    ids = list(instance_ids)
+    if not ids:
         return 0
-    CatalogueChange.objects.bulk_create(rows, batch_size=2000)
+    if op not in CatalogueChange.Op.values:
+        raise ValueError(f"unknown catalogue change {op!r}")
+    # One statement for any number of rows (imports record thousands per batch).
+    table = f"{connection.ops.quote_name(get_public_schema_name())}.{CatalogueChange._meta.db_table}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (library_id, instance_id, op, created_at, attempts, last_error) "
+            "SELECT %s, i, %s, now(), 0, '' FROM unnest(%s::bigint[]) AS i",
+            [library.pk, op, ids],
+        )
     transaction.on_commit(_queue_drain)
-    return len(rows)
+    return len(ids)
 
 
 def record_change(instance_id: int, op: str, library: Library | None = None) -> None:
