@@ -332,6 +332,11 @@ def parse_iso2709(raw: bytes, *, encoding: str = "auto", flavour: str = "marc21"
     decode = _codec_for(enc)
     whole = enc != "marc-8"
     data = raw[base:]
+    if whole:
+        record = _parse_whole(leader, directory, data, decode)
+        if record is not None:
+            return record, enc
+    # Field by field: slower, and says exactly which field is wrong.
     record = pymarc.Record(leader=leader.decode("ascii"), force_utf8=True)
     for i in range(0, len(directory), 12):
         entry = directory[i : i + 12]
@@ -349,6 +354,49 @@ def parse_iso2709(raw: bytes, *, encoding: str = "auto", flavour: str = "marc21"
     if not record.fields:
         raise RecordError("record has no fields")
     return record, enc
+
+
+def _parse_whole(leader: bytes, directory: bytes, data: bytes, decode) -> pymarc.Record | None:
+    """The common case in one pass: fields stored in directory order, one after another, in a
+    character set whose bytes never contain the separators (UTF-8, GB18030), so the whole data
+    section is decoded at once. None when anything is unusual; the caller then goes field by
+    field and names what is wrong."""
+    if not data.endswith(FT + RT):
+        return None
+    count = len(directory) // 12
+    try:
+        text = decode(data[:-2])
+    except UnicodeDecodeError:
+        return None
+    chunks = text.split("\x1e")
+    if len(chunks) != count:
+        return None
+    lengths = [len(c) + 1 for c in data[:-2].split(FT)]
+    start = 0
+    for i in range(count):
+        entry = directory[i * 12 : i * 12 + 12]
+        if entry[3:7] != b"%04d" % lengths[i] or entry[7:12] != b"%05d" % start:
+            return None
+        start += lengths[i]
+    record = pymarc.Record(leader=leader.decode("ascii"), force_utf8=True)
+    fields = record.fields
+    normalize = not text.isascii() and not unicodedata.is_normalized("NFC", text)
+    for i, chunk in enumerate(chunks):
+        tag = directory[i * 12 : i * 12 + 3].decode("ascii", "replace")
+        if normalize:
+            chunk = unicodedata.normalize("NFC", chunk)
+        if tag < "010" and tag.isdigit():
+            fields.append(pymarc.Field(tag=tag, data=chunk))
+            continue
+        if "\x1f" not in chunk and len(chunk) < 2:
+            return None
+        head, *subs = chunk.split("\x1f")
+        subfields = [_Subfield(s[0], s[1:]) for s in subs if s]
+        for sub in subfields:
+            if not sub.code.isascii():
+                return None
+        fields.append(_make_field(tag, (head[:2] + "  ")[:2], subfields))
+    return record if fields else None
 
 
 _new_field = pymarc.Field.__new__

@@ -30,7 +30,7 @@ class MaterialType(models.TextChoices):
 
 
 class Instance(models.Model):
-    hrid = models.CharField(max_length=20, unique=True)
+    hrid = models.CharField(max_length=20)
     control_number = models.CharField(
         _("control number"), max_length=100, blank=True, help_text=_("001 of the source record")
     )
@@ -62,17 +62,20 @@ class Instance(models.Model):
     # The source record as received, converted to UTF-8 ISO 2709, for faithful export.
     raw_record = models.BinaryField()
     source_encoding = models.CharField(max_length=20, blank=True)
-    fingerprint = models.CharField(max_length=64, db_index=True, help_text="hash of the mapped data")
+    fingerprint = models.CharField(max_length=64, help_text="hash of the mapped data")
     discovery_suppress = models.BooleanField(default=False)
     deleted = models.BooleanField(default=False, help_text=_("withdrawn (leader/05 = d)"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # Unique constraints rather than unique fields: PostgreSQL then keeps one index per key,
+        # without the extra pattern-matching index (every index costs each imported row).
         constraints = [
+            models.UniqueConstraint(fields=["hrid"], name="instance_hrid"),
             models.UniqueConstraint(
                 fields=["control_number"], condition=~models.Q(control_number=""), name="instance_control_number"
-            )
+            ),
         ]
         verbose_name = _("instance")
         verbose_name_plural = _("instances")
@@ -82,7 +85,7 @@ class Instance(models.Model):
 
 
 class HoldingsRecord(models.Model):
-    hrid = models.CharField(max_length=20, unique=True)
+    hrid = models.CharField(max_length=20)
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="holdings")
     location = models.CharField(_("location"), max_length=100, blank=True)
     call_number = models.CharField(_("call number"), max_length=200, blank=True)
@@ -92,6 +95,7 @@ class HoldingsRecord(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["hrid"], name="holdings_hrid")]
         verbose_name = _("holdings record")
         verbose_name_plural = _("holdings records")
 
@@ -116,9 +120,10 @@ class ItemStatus(models.TextChoices):
 
 
 class Item(models.Model):
-    hrid = models.CharField(max_length=20, unique=True)
+    hrid = models.CharField(max_length=20)
     holdings = models.ForeignKey(HoldingsRecord, on_delete=models.CASCADE, related_name="items")
-    barcode = models.CharField(_("barcode"), max_length=60, unique=True, null=True, blank=True)
+    # NULL, not "", for items without a barcode: the unique constraint allows many NULLs.
+    barcode = models.CharField(_("barcode"), max_length=60, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(_("status"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.AVAILABLE)
     reference_only = models.BooleanField(_("reference only"), default=False, help_text=_("never lent"))
     volume = models.CharField(_("volume"), max_length=100, blank=True)
@@ -130,6 +135,10 @@ class Item(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hrid"], name="item_hrid"),
+            models.UniqueConstraint(fields=["barcode"], name="item_barcode"),
+        ]
         indexes = [models.Index(fields=["status"])]
         verbose_name = _("item")
         verbose_name_plural = _("items")
