@@ -60,11 +60,18 @@ def choose_profile(record, flavour: str) -> dict | None:
 
 
 def _value(field, codes) -> str:
+    """The cleaned values of the given subfields, joined with spaces."""
     if not codes:
         return ""
     if isinstance(codes, str):
-        codes = [codes]
-    return " ".join(clean(v) for v in subfields(field, *codes) if clean(v))
+        codes = (codes,)
+    values = []
+    for sub in field.subfields:
+        if sub.code in codes:
+            value = clean(sub.value)
+            if value:
+                values.append(value)
+    return " ".join(values)
 
 
 _NUMBER = re.compile(r"(\d+(?:[.,]\d{1,2})?)")

@@ -174,10 +174,12 @@ def _copy_lines(model, columns: list[str], lines: list[str]) -> None:
 def _new_rows(model, kind: str, count: int) -> list[tuple[int, str]]:
     """(id, hrid) for ``count`` new rows: ids from the table's own sequence, hrids from the schema's."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+        (sequence,) = cursor.fetchone()
+        # The sequence name goes in as a constant, so PostgreSQL resolves it once, not per row.
         cursor.execute(
-            f"SELECT nextval(s.seq::regclass), nextval('hrid_{kind}_seq') "
-            "FROM (SELECT pg_get_serial_sequence(%s, 'id') AS seq) s, generate_series(1, %s)",
-            [model._meta.db_table, count],
+            f"SELECT nextval(%s::regclass), nextval('hrid_{kind}_seq') FROM generate_series(1, %s)",
+            [sequence, count],
         )
         rows = cursor.fetchall()
     prefix = HRID_PREFIXES[kind]
