@@ -21,7 +21,9 @@ from pymarc.marc8 import MARC8ToUnicode
 
 RT, FT, SD = b"\x1d", b"\x1e", b"\x1f"
 CHUNK = 1 << 20
-ENCODINGS = ("auto", "utf-8", "marc-8", "gbk", "ucs-2")
+ENCODINGS = ("auto", "utf-8", "marc-8", "gbk", "ucs-2", "cp1251", "cp866", "koi8-r")
+# Single-byte Cyrillic sets some Russian and Central Asian systems still export (leader/09 blank).
+CYRILLIC = ("cp1251", "koi8-r", "cp866")
 FORMATS = ("auto", "marc21", "unimarc")
 
 
@@ -232,13 +234,48 @@ _GB_PAIR = re.compile(rb"[\x81-\xfe][\x40-\xfe]")
 _HIGH = re.compile(rb"[\x80-\xff]")
 
 
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+_CYRILLIC_LOWER = re.compile("[\u0430-\u044f\u0451]")
+_CYRILLIC_UPPER = re.compile("[\u0410-\u042f\u0401]")
+
+
 def _looks_gb(data: bytes) -> bool:
-    """Chinese double-byte text: high bytes come in pairs whose second byte is high too (GB2312)."""
+    """Chinese double-byte text: high bytes come in pairs whose second byte is high too (GB2312).
+
+    Russian text in cp1251 can pass that test too; it is told apart by its words, runs of high
+    bytes of any length where GB text has even ones, and by reading as Cyrillic."""
     highs = len(_HIGH.findall(data))
     if not highs:
         return False
     pairs = re.findall(rb"[\xa1-\xfe][\xa1-\xfe]", data)
-    return 2 * len(pairs) >= 0.9 * highs
+    if 2 * len(pairs) < 0.9 * highs:
+        return False
+    runs = _HIGH_RUN.findall(data)
+    return sum(len(run) % 2 for run in runs) <= 0.15 * len(runs) or cyrillic_codec(data) is None
+
+
+def cyrillic_codec(data: bytes) -> str | None:
+    """The single-byte Cyrillic set (cp1251, koi8-r, cp866) the high bytes read best in, if any.
+
+    Text in these sets is words of several high bytes in a row, which MARC-8 without escapes
+    (ANSEL diacritics before a base letter) never has. Among the sets in which almost every high
+    byte is a Cyrillic letter, the one giving mostly lower-case letters wins: koi8-r and cp1251
+    share their letters with the cases swapped, and running text is mostly lower case.
+    """
+    if b"\x1b" in data:
+        return None
+    runs = _HIGH_RUN.findall(data)
+    highs = sum(len(run) for run in runs)
+    if not highs or sum(len(run) for run in runs if len(run) >= 3) < 0.5 * highs:
+        return None
+    best, best_lower = None, 0
+    for codec in CYRILLIC:
+        text = b" ".join(runs).decode(codec, errors="replace")
+        lower = len(_CYRILLIC_LOWER.findall(text))
+        letters = lower + len(_CYRILLIC_UPPER.findall(text))
+        if letters >= 0.85 * highs and lower > best_lower:
+            best, best_lower = codec, lower
+    return best if best_lower >= 0.5 * highs else None
 
 
 def _marc8(data: bytes) -> str:
@@ -265,6 +302,8 @@ def _ascii(data: bytes) -> str:
 
 
 def _codec_for(declared: str):
+    if declared in CYRILLIC:
+        return lambda data: data.decode(declared)
     if declared == "utf-8":
         return _utf8
     if declared == "gbk":
@@ -293,13 +332,16 @@ def choose_encoding(raw: bytes, leader: bytes, flavour: str, requested: str = "a
             raise RecordError("leader/09 says UTF-8 but the bytes are not valid UTF-8")
         if b"\x1b" not in body and _looks_gb(body):
             return "gbk"
-        return "marc-8"
+        return cyrillic_codec(body) or "marc-8"
     # UNIMARC/CNMARC: 100$a/26-29 names the set, but Chinese systems often get it wrong.
     if b"\x1b" in body and not _looks_gb(body):
         return "marc-8"
     if _looks_gb(body):
         return "gbk"
-    raise RecordError("the bytes are neither UTF-8 nor GBK/GB18030 and the character set is not supported")
+    cyrillic = cyrillic_codec(body)
+    if cyrillic:
+        return cyrillic
+    raise RecordError("the bytes are neither UTF-8, GBK/GB18030 nor a Cyrillic set; the character set is not supported")
 
 
 def parse_iso2709(raw: bytes, *, encoding: str = "auto", flavour: str = "marc21", text: str | None = None):

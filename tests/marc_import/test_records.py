@@ -94,3 +94,50 @@ def test_xml_reader_survives_a_syntax_error_after_good_records():
     results = [process(s, Options()) for s in sources]
     assert results[0]["status"] == "ok"
     assert results[-1]["status"] == "rejected" and "XML" in results[-1]["reason"]
+
+
+def test_cp1251_records_are_read_as_cyrillic_not_marc8():
+    # pymarc's 1251.dat: Russian MARC 21 records in Windows-1251 with leader/09 blank.
+    sources = list(iter_records(io.BytesIO((FILES / "1251.dat").read_bytes())))
+    results = [process(s, Options()) for s in sources]
+    assert [r["status"] for r in results] == ["ok"] * 6
+    assert {r["encoding"] for r in results} == {"cp1251"}
+    assert results[0]["instance"]["title"].startswith("Основы гидравлического расчета")
+    assert results[0]["raw"][9:10] == b"a"  # stored as UTF-8
+
+
+def _serialise(record: pymarc.Record, codec: str) -> bytes:
+    """ISO 2709 with the field data in ``codec`` (pymarc writes only UTF-8 or Latin-1)."""
+    fields = [f.as_marc(codec) for f in record.fields]
+    directory, start = b"", 0
+    for field, data in zip(record.fields, fields, strict=True):
+        directory += b"%s%04d%05d" % (field.tag.encode(), len(data), start)
+        start += len(data)
+    base = 24 + len(directory) + 1
+    body = directory + b"\x1e" + b"".join(fields) + b"\x1d"
+    leader = str(record.leader).encode()
+    leader = leader[:9] + b" " + leader[10:]  # leader/09 blank: not Unicode
+    return b"%05d" % (24 + len(body)) + leader[5:12] + b"%05d" % base + leader[17:] + body
+
+
+@pytest.mark.parametrize("codec", ["cp1251", "koi8-r", "cp866"])
+def test_each_single_byte_cyrillic_set_is_recognised(codec):
+    rec = pymarc.Record(force_utf8=True, leader="00000nam  2200000 i 4500")
+    rec.add_field(pymarc.Field(tag="001", data="ru1"))
+    rec.add_field(pymarc.Field(tag="245", indicators=pymarc.Indicators("1", "0"), subfields=[
+        pymarc.Subfield("a", "Психологический тренинг с подростками /"),
+        pymarc.Subfield("c", "Людмила Анн."),
+    ]))
+    data = _serialise(rec, codec)
+    result = one(data)
+    assert result["encoding"] == codec
+    assert result["instance"]["title"] == "Психологический тренинг с подростками"
+    # An explicit choice is taken as given.
+    assert one(data, encoding=codec)["instance"]["responsibility"] == "Людмила Анн"
+
+
+def test_chinese_gbk_is_not_taken_for_cyrillic():
+    gbk = next(iter_records(io.BytesIO((INPUT / "marc21_gbk.mrc").read_bytes())))
+    assert decode(gbk)[1] == "gbk"
+    cn = next(iter_records(io.BytesIO((FILES / "sample_cnmarcxml.DERIVED.gb18030.iso").read_bytes())))
+    assert decode(cn)[1] == "gbk"
