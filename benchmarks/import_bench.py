@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://... python benchmarks/import_bench.py [--records 50000] [--big 200000]
 
 For a MARC 21 file (UTF-8) and a CNMARC file (GB18030) of synthetic records (see generate_marc.py):
-1. parses the file with bare pymarc (MARCReader, decoding to Unicode) and prints records/s;
+1. parses the file with bare pymarc (MARCReader, decoding to Unicode) before and after the
+   import and takes the faster run as the reference rate;
 2. imports it end to end into a fresh library (parse, map, write instances, holdings and items
    and the change outbox) in a separate process and prints records/s, the ratio to the bare
    parse rate, and the peak resident memory of the importing process and of its workers;
@@ -108,12 +109,17 @@ def main() -> None:
         for fmt, encoding in FILES:
             path = Path(tmp) / f"{fmt}-{args.records}.mrc"
             size = generate_marc.write(path, args.records, fmt, encoding)
-            count, bare = bare_pymarc_rate(path, encoding)
+            # Bare parsing is timed before and after the import and the faster run is the
+            # reference, so a quiet moment for pymarc never flatters the ratio.
+            count, before = bare_pymarc_rate(path, encoding)
             result = run_child(path, f"bench_imp_{fmt}_{os.getpid()}")
+            _count, after = bare_pymarc_rate(path, encoding)
+            bare = max(before, after)
             rate = args.records / result["seconds"]
             counts = result["counts"]
             print(f"\n{fmt} {encoding}: {args.records} records, {size / 1e6:.1f} MB")
-            print(f"  bare pymarc parse : {bare:8.0f} records/s ({count} records)")
+            print(f"  bare pymarc parse : {bare:8.0f} records/s ({count} records; the faster of"
+                  f" {before:.0f} before and {after:.0f} after the import)")
             print(f"  end-to-end import : {rate:8.0f} records/s ({result['seconds']:.1f} s; created {counts['created']},"
                   f" rejected {counts['rejected']}, holdings {result['holdings']}, items {result['items']})")
             print(f"  ratio             : {rate / bare:8.2f} of the bare parse rate")
