@@ -49,7 +49,7 @@ def test_golden_files_cover_both_formats_and_every_encoding():
             if "flavour" in r:
                 seen.add(r["flavour"])
                 seen.add(r["encoding"])
-    assert {"marc21", "unimarc", "utf-8", "marc-8", "gbk", "ucs-2"} <= seen
+    assert {"marc21", "unimarc", "utf-8", "marc-8", "gbk", "ucs-2", "cp1251"} <= seen
 
 
 def test_chinese_records_decode_to_the_same_data_in_every_encoding():
