@@ -29,6 +29,7 @@ from marc_import.pipeline import (
     INSTANCE_COLUMNS,
     ITEM_COLUMNS,
     Options,
+    copy_field,
     holdings_line,
     item_line,
     iter_batches,
@@ -374,52 +375,31 @@ class BatchWriter:
         self.job.items_created += len(pairs)
 
     def _update(self, updates: list[dict]) -> list[int]:
-        """Changed records: their prepared lines go to a temporary table, one UPDATE applies them."""
+        """Changed records: their prepared lines replace the stored rows in one UPDATE."""
         updates = [r for r in updates if not r.get("_rejected")]
         if not updates:
             return []
         now = timezone.now().isoformat()
-        columns = ["id", "updated_at", "raw_record", *INSTANCE_COLUMNS]
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS import_instance_update")
-            cursor.execute(
-                "CREATE TEMPORARY TABLE import_instance_update ON COMMIT DROP AS "
-                "SELECT * FROM catalogue_instance WITH NO DATA"
-            )
-        table = connection.ops.quote_name("import_instance_update")
-        names = ", ".join(connection.ops.quote_name(c) for c in columns)
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                copy.write(
-                    "".join(f"{r['id']}\t{now}\t\\\\x{r['raw'].hex()}\t{r['line']}\n" for r in updates)
-                )
-            assignments = ", ".join(
-                f"{c} = s.{c}" for c in (connection.ops.quote_name(c) for c in columns[1:])
-            )
-            cursor.execute(
-                f"UPDATE catalogue_instance t SET {assignments} FROM import_instance_update s WHERE t.id = s.id"
-            )
-        self._reconcile_holdings(updates)
+        _update_rows(Instance, ["id", "updated_at", "raw_record", *INSTANCE_COLUMNS], [
+            f"{r['id']}\t{now}\t\\\\x{r['raw'].hex()}\t{r['line']}\n" for r in updates
+        ])
+        self._reconcile_holdings(updates, now)
         return [r["id"] for r in updates]
 
-    @staticmethod
-    def _refresh(current: Item, holdings_id: int, item: dict) -> Item:
-        current.holdings_id = holdings_id
-        for name in ("reference_only", "volume", "copy_number", "price", "acquired_on"):
-            setattr(current, name, item[name])
-        return current
-
-    def _reconcile_holdings(self, updates: list[dict]) -> None:
+    def _reconcile_holdings(self, updates: list[dict], now: str) -> None:
         """Add new holdings and items, update known ones (matched on location + call number and
-        barcode). Existing items are never deleted here: circulation may be using them."""
+        on barcode). Existing items are never deleted here, and their status is left alone:
+        circulation drives it."""
         ids = [r["id"] for r in updates]
-        existing_h = {}
-        for h in HoldingsRecord.objects.filter(instance_id__in=ids):
-            existing_h[(h.instance_id, h.location, h.call_number)] = h
-        existing_items = {
-            it.barcode: it for it in Item.objects.filter(holdings__instance_id__in=ids, barcode__isnull=False)
+        existing_h = {
+            (iid, location, call_number): (pk, notes)
+            for pk, iid, location, call_number, notes in HoldingsRecord.objects.filter(instance_id__in=ids)
+            .values_list("id", "instance_id", "location", "call_number", "notes")
         }
-        new_holdings, item_updates, new_items = [], [], []
+        existing_items = dict(
+            Item.objects.filter(holdings__instance_id__in=ids, barcode__isnull=False).values_list("barcode", "id")
+        )
+        new_holdings, holdings_updates, item_updates, new_items = [], [], [], []
         for r in updates:
             for h in r["holdings"]:
                 found = existing_h.get((r["id"], h["location"], h["call_number"]))
@@ -429,22 +409,48 @@ class BatchWriter:
                     moved = [i for i in h["items"] if i["barcode"] and i["barcode"] in existing_items]
                     new_holdings.append((r["id"], {**h, "items": fresh}, moved))
                     continue
+                holdings_id, notes = found
+                if notes != h["notes"]:
+                    holdings_updates.append(f"{holdings_id}\t{now}\t{copy_field(h['notes'])}\n")
                 for item in h["items"]:
-                    current = existing_items.get(item["barcode"]) if item["barcode"] else None
-                    if current is None:
-                        if item["barcode"]:
-                            new_items.append((found.pk, item))
-                        continue
-                    item_updates.append(self._refresh(current, found.pk, item))
+                    item_id = existing_items.get(item["barcode"]) if item["barcode"] else None
+                    if item_id is not None:
+                        item_updates.append(_item_update(item_id, holdings_id, item, now))
+                    elif item["barcode"]:
+                        new_items.append((holdings_id, item))
         new_ids = self._create_holdings(
             [(iid, (holdings_line(h), [item_line(i) for i in h["items"]])) for iid, h, _moved in new_holdings]
         )
-        for pk, (_iid, _h, moved) in zip(new_ids, new_holdings, strict=True):
-            item_updates += [self._refresh(existing_items[i["barcode"]], pk, i) for i in moved]
+        for holdings_id, (_iid, _h, moved) in zip(new_ids, new_holdings, strict=True):
+            item_updates += [_item_update(existing_items[i["barcode"]], holdings_id, i, now) for i in moved]
         self._create_items([(hid, item_line(item)) for hid, item in new_items])
-        if item_updates:
-            Item.objects.bulk_update(
-                item_updates,
-                ["holdings_id", "reference_only", "volume", "copy_number", "price", "acquired_on"],
-                batch_size=500,
-            )
+        _update_rows(HoldingsRecord, ["id", "updated_at", "notes"], holdings_updates)
+        _update_rows(Item, ["id", "holdings_id", "updated_at", *ITEM_UPDATE_COLUMNS], item_updates)
+
+
+# Item columns a re-import refreshes (never status, barcode or suppression: the library's own).
+ITEM_UPDATE_COLUMNS = ["reference_only", "volume", "copy_number", "price", "acquired_on"]
+
+
+def _item_update(item_id: int, holdings_id: int, item: dict, now: str) -> str:
+    values = item_line(item).split("\t")  # in ITEM_COLUMNS order
+    refreshed = "\t".join(values[ITEM_COLUMNS.index(c)] for c in ITEM_UPDATE_COLUMNS)
+    return f"{item_id}\t{holdings_id}\t{now}\t{refreshed}\n"
+
+
+def _update_rows(model, columns: list[str], lines: list[str]) -> None:
+    """Update ``model`` rows (by id, the first column) from prepared COPY lines: the lines go to a
+    temporary table and one UPDATE ... FROM applies them (Django's bulk_update builds a CASE per
+    row and field, which takes seconds for a thousand rows)."""
+    if not lines:
+        return
+    quote = connection.ops.quote_name
+    table, temp = quote(model._meta.db_table), quote(f"import_update_{model._meta.db_table}")
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+            copy.write("".join(lines))
+        assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns[1:])
+        cursor.execute(f"UPDATE {table} t SET {assignments} FROM {temp} s WHERE t.id = s.id")

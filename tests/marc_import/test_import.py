@@ -177,3 +177,45 @@ def test_ucs2_file_imports(library_a):
     assert (job.read, job.created) == (2, 2)
     with tenant_context(library_a):
         assert Instance.objects.get(control_number="990002181190203961").source_encoding == "ucs-2"
+
+
+def _with_items(cn: str, title: str, items: list[tuple[str, str, str]], note: str = "") -> bytes:
+    """A MARC 21 record with Koha 952 items: (barcode, call number, price)."""
+    rec = pymarc.Record(force_utf8=True, leader="00000nam a2200000 a 4500")
+    rec.add_field(pymarc.Field(tag="001", data=cn))
+    rec.add_field(pymarc.Field(tag="245", indicators=pymarc.Indicators("0", "0"),
+                               subfields=[pymarc.Subfield("a", title)]))
+    for barcode, call_number, price in items:
+        subs = [pymarc.Subfield("a", "MAIN"), pymarc.Subfield("o", call_number), pymarc.Subfield("p", barcode),
+                pymarc.Subfield("g", price)]
+        if note:
+            subs.append(pymarc.Subfield("z", note))
+        rec.add_field(pymarc.Field(tag="952", indicators=pymarc.Indicators(" ", " "), subfields=subs))
+    return rec.as_marc()
+
+
+@pytest.mark.django_db
+def test_reimport_refreshes_items_but_leaves_circulation_status_alone(library_a):
+    first = import_file(library_a, io.BytesIO(_with_items("r1", "Old", [("B1", "I247.5/1", "10.00")])))
+    assert (first.created, first.items_created) == (1, 1)
+    with tenant_context(library_a):
+        Item.objects.filter(barcode="B1").update(status="checked_out")
+        item_id = Item.objects.get(barcode="B1").pk
+    changed = _with_items("r1", "New", [("B1", "I247.5/1", "12.50"), ("B2", "I247.5/1", "8.00"),
+                                        ("B3", "K220/7", "5.00")])
+    job = import_file(library_a, io.BytesIO(changed))
+    assert (job.updated, job.items_created, job.holdings_created) == (1, 2, 1)
+    with tenant_context(library_a):
+        instance = Instance.objects.get(control_number="r1")
+        assert instance.title == "New"
+        b1 = Item.objects.get(barcode="B1")
+        assert (b1.pk, str(b1.price), b1.status) == (item_id, "12.50", "checked_out")
+        assert Item.objects.get(barcode="B2").holdings_id == b1.holdings_id
+        assert Item.objects.get(barcode="B3").holdings.call_number == "K220/7"
+    # B1 moves to another call number: the same item row follows it to new holdings.
+    moved = import_file(library_a, io.BytesIO(_with_items("r1", "New", [("B1", "K221/1", "12.50")])))
+    assert (moved.updated, moved.holdings_created, moved.items_created) == (1, 1, 0)
+    with tenant_context(library_a):
+        b1 = Item.objects.get(barcode="B1")
+        assert (b1.pk, b1.holdings.call_number, b1.status) == (item_id, "K221/1", "checked_out")
+        assert Item.objects.filter(holdings__instance=instance).count() == 3  # never deleted
