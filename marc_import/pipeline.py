@@ -255,14 +255,8 @@ def process(source: SourceRecord, options: Options) -> dict:
 
 def iter_batches(stream, options: Options, batch_size: int = BATCH):
     """(results, bytes consumed so far) for each batch of ``batch_size`` records."""
-    batch = []
-    for source in iter_records(stream, encoding=options.encoding):
-        batch.append(process(source, options))
-        if len(batch) >= batch_size:
-            yield batch, _consumed(stream, source)
-            batch = []
-    if batch:
-        yield batch, None
+    for sources, consumed in _read_batches(stream, options, batch_size):
+        yield _process_batch(sources, options, keep_instance=True), consumed
 
 
 def _consumed(stream, source) -> int | None:
@@ -272,17 +266,20 @@ def _consumed(stream, source) -> int | None:
         return source.offset
 
 
-def _process_batch(sources: list[SourceRecord], options: Options) -> list[dict]:
+def _process_batch(sources: list[SourceRecord], options: Options, keep_instance: bool = False) -> list[dict]:
     # Mapping allocates many small containers and frees them by reference counting; the cyclic
     # collector finds nothing here but would scan the live batch again and again (a third of
     # the time), so it waits until the batch is done.
+    collecting = gc.isenabled()
     gc.disable()
     try:
         results = [process(source, options) for source in sources]
     finally:
-        gc.enable()
-    for result in results:
-        result.pop("instance", None)  # the writer needs only the prepared lines: less to send back
+        if collecting:
+            gc.enable()
+    if not keep_instance:  # the writer needs only the prepared lines: less to send back
+        for result in results:
+            result.pop("instance", None)
     return results
 
 
