@@ -85,3 +85,74 @@ def test_instance_without_a_source_record_is_rebuilt_in_its_format(library_a, li
                                        "isbns": [{"value": "9787536692930", "isbn13": "9787536692930",
                                                   "valid": True, "qualifier": ""}],
                                        "languages": ["chi"], "subjects": ["科学幻想小说 -- 中国 -- 当代"]}[field]
+
+
+EDITS = {
+    "title": "新的题名",
+    "other_title": "中学版",
+    "responsibility": "张三主编",
+    "publisher": "新星出版社",
+    "place": "上海",
+    "year": 2021,
+    "extent": "320页",
+    "summary": "本书介绍了新的内容。",
+    "authors": [{"name": "李四", "role": "editor", "type": "personal"},
+                {"name": "中国数学学会", "role": "author", "type": "corporate"}],
+    "subjects": ["数学 -- 教学参考资料", "代数"],
+    "clc": ["O13", "G634.6"],
+    "series": ["新世纪丛书"],
+    "languages": ["chi", "eng"],
+    "parallel_titles": ["A new title"],
+}
+
+
+def _sources():
+    from marc_import.pipeline import Options, process
+    from marc_import.records import iter_records
+
+    out = []
+    for name in ("cnmarc_utf8.mrc", "cnmarc_gb18030.mrc", "marc21_gbk.mrc", "marc21_marc8_latin.mrc"):
+        for source in iter_records(io.BytesIO((INPUT / name).read_bytes())):
+            result = process(source, Options())
+            out.append(pytest.param(result, id=f"{name}-{source.position}"))
+    out.append(pytest.param(next(
+        process(s, Options()) for s in iter_records(io.BytesIO((FILES / "test.dat").read_bytes()))
+    ), id="test.dat-1"))
+    return out
+
+
+@pytest.mark.parametrize("result", _sources())
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_an_edit_is_written_into_the_source_record(result, name):
+    """What a cataloguer changes in the union catalogue reaches the stored MARC, and nothing else
+    in it changes: mapping the patched record gives the edited value and the old other values."""
+    from marc_import.mapping import map_record
+    from marc_import.records import parse_iso2709
+    from marc_import.services.export import patch_source_record
+
+    before = dict(result["instance"])
+    instance = Instance(raw_record=result["raw"], **{f: before[f] for f in INSTANCE_FIELDS})
+    setattr(instance, name, EDITS[name])
+    patched = patch_source_record(instance, [name])
+    record, _enc = parse_iso2709(patched, encoding="utf-8", flavour=result["flavour"])
+    after = map_record(record, result["flavour"])
+    assert after[name] == EDITS[name]
+    for other in INSTANCE_FIELDS:
+        if other != name:
+            assert after[other] == before[other], other
+
+
+@pytest.mark.parametrize("result", _sources())
+def test_many_edits_at_once_reach_the_source_record(result):
+    from marc_import.mapping import map_record
+    from marc_import.records import parse_iso2709
+    from marc_import.services.export import patch_source_record
+
+    before = dict(result["instance"])
+    instance = Instance(raw_record=result["raw"], **{f: before[f] for f in INSTANCE_FIELDS})
+    for name, value in EDITS.items():
+        setattr(instance, name, value)
+    record, _enc = parse_iso2709(patch_source_record(instance, EDITS), encoding="utf-8", flavour=result["flavour"])
+    after = map_record(record, result["flavour"])
+    assert {name: after[name] for name in EDITS} == EDITS
+    assert after["isbns"] == before["isbns"] and after["control_numbers"] == before["control_numbers"]

@@ -105,6 +105,15 @@ def test_proposals_are_decided_by_the_owner_or_a_coordinator_and_every_version_i
     assert accepted.status_code == 200, accepted.json()
     record.refresh_from_db()
     assert record.summary == "清代长篇小说。" and record.subjects == ["章回小说"]
+    # The stored MARC of the master record and the union record's MARC (served by export, SRU and
+    # OAI-PMH) say the same.
+    with tenant_context(library_a):
+        a.refresh_from_db()
+        stored = pymarc.Record(data=bytes(a.raw_record), force_utf8=True)
+    assert stored["520"]["a"] == "清代长篇小说。" and stored["650"]["a"] == "章回小说"
+    assert stored["245"]["a"] == RED["title"] and stored["100"]["a"] == "曹雪芹"  # the rest as it was
+    union_marc = pymarc.Record(data=bytes(record.marc), force_utf8=True)
+    assert union_marc["520"]["a"] == "清代长篇小说。"
     versions = api_as(cataloguer_b).get(f"/api/v1/union/records/{record.urid}/versions/").json()
     latest = versions[0]
     assert (latest["change_kind"], latest["changed_by"]) == ("proposal", "cat_owner")
@@ -118,6 +127,7 @@ def test_proposals_are_decided_by_the_owner_or_a_coordinator_and_every_version_i
     assert restored.status_code == 200, restored.json()
     record.refresh_from_db()
     assert record.summary == "" and record.subjects == []
+    assert pymarc.Record(data=bytes(record.marc), force_utf8=True).get("520") is None
     assert record.versions.order_by("-version").first().change_kind == "restore"
     synced()  # the outbox rows of these edits change nothing more
     assert_union_clean()

@@ -294,7 +294,14 @@ def _apply_to_master(union_record: UnionRecord, values: dict, user, kind: str) -
             raise Conflict(_("The master record no longer exists; try again shortly."), code="no_master")
         for name, value in values.items():
             setattr(instance, name, value)
-        instance.save(update_fields=[*values, "updated_at"])
+        fields = [*values, "updated_at"]
+        if instance.raw_record:
+            # The stored MARC says the same as the fields (export, SRU and OAI-PMH serve it).
+            from marc_import.services.export import patch_source_record
+
+            instance.raw_record = patch_source_record(instance, values)
+            fields.append("raw_record")
+        instance.save(update_fields=fields)
         record_changes([instance.pk], "upsert", library=library)
     members = read_members(library, [union_record.master_instance_id])
     connection.set_schema_to_public()
