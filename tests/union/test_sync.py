@@ -114,3 +114,30 @@ def test_an_eager_drain_on_commit_leaves_the_callers_schema_alone(library_a):
     with tenant_context(library_a):
         drain_catalogue_outbox()
         assert connection.schema_name == library_a.schema_name
+
+
+def test_when_the_record_linking_two_others_leaves_they_part(make_library, make_instance, synced):
+    """B matched A (same title, author, publisher and year) and C (same ISBN), but A and C do not
+    match each other: once B is withdrawn, or edited so that it matches neither, A and C part."""
+    one, two, three = make_library("brg_a"), make_library("brg_b"), make_library("brg_c")
+    a = make_instance(one, **RED)
+    synced()
+    b = make_instance(two, isbns=["9787020002207"], **RED)
+    synced()
+    c = make_instance(three, isbns=["9787020002207"], **dict(RED, title="红楼梦 校注本"))
+    synced()
+    assert UnionRecord.objects.filter(deleted=False).count() == 1
+    update_instance(two, b, deleted=True)
+    synced()
+    live = UnionRecord.objects.filter(deleted=False)
+    assert live.count() == 2
+    assert sorted(sorted(h.instance_id for h in r.holdings.all()) for r in live) == [[a.pk], [c.pk]]
+    assert_union_clean()
+    # Back again, B joins them up once more; edited away, it leaves them apart again.
+    update_instance(two, b, deleted=False)
+    synced()
+    assert UnionRecord.objects.filter(deleted=False).count() == 2  # B joins one side; clusters never merge by themselves
+    update_instance(two, b, title="三国演义", isbns=[])
+    synced()
+    assert UnionRecord.objects.filter(deleted=False).count() == 3
+    assert_union_clean()

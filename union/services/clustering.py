@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Q
 
-from union.matching import Decisions, MatchRecord, choose_cluster
+from union.matching import Decisions, MatchRecord, choose_cluster, compare
 from union.models import (
     ClusterDecision,
     MatchReview,
@@ -28,6 +28,9 @@ from union.services.records import BIB_FIELDS, MemberRecord
 
 SUMMARY_FIELDS = ("instance_hrid", "call_number", "items_total", "items_available", "items_loanable")
 MAX_CANDIDATE_CLUSTERS = 50
+# A cluster left by a member is checked again for members that no longer hang together up to this
+# size (pairwise comparisons); larger ones wait for rebuild_union.
+MAX_RECHECKED_CLUSTER = 60
 
 
 def next_urids(count: int) -> list[str]:
@@ -160,8 +163,58 @@ def remove(library_id: int, instance_id: int) -> bool:
         return False
     union_record = holding.union_record
     holding.delete()
-    refresh(union_record)
+    if not split_disconnected(union_record):
+        refresh(union_record)
     return True
+
+
+def split_disconnected(union_record: UnionRecord) -> list[UnionRecord]:
+    """After a member has left, split what no longer hangs together.
+
+    Members are linked by a match or a coordinator's "together" decision (and never across a
+    "keep apart" one); the member that left may have been the only link between the others. The
+    group holding the master (else the largest) keeps the union record and its id; every other
+    group moves to a new union record. Returns the new union records (refreshed); when there are
+    none the caller refreshes ``union_record`` itself.
+    """
+    rows = list(UnionHolding.objects.filter(union_record=union_record).order_by("id").values(
+        "id", "library_id", "instance_id", "match_data"))
+    if len(rows) < 2 or len(rows) > MAX_RECHECKED_CLUSTER:
+        return []
+    members = [MatchRecord.from_json((r["library_id"], r["instance_id"]), r["match_data"]) for r in rows]
+    decisions = load_decisions([m.ref for m in members])
+    parent = list(range(len(members)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(members):
+        for j in range(i + 1, len(members)):
+            b = members[j]
+            if root(i) == root(j) or decisions.cannot_link(a.ref, b.ref):
+                continue
+            if decisions.must_link(a.ref, b.ref) or compare(a, b, decisions.bad_keys).match:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(members)):
+        groups.setdefault(root(i), []).append(i)
+    if len(groups) == 1:
+        return []
+    master = (union_record.master_library_id, union_record.master_instance_id)
+    keep = max(groups.values(), key=lambda g: (any(members[i].ref == master for i in g), len(g), -g[0]))
+    created = []
+    for group in groups.values():
+        if group is keep:
+            continue
+        target = new_union_record()
+        UnionHolding.objects.filter(id__in=[rows[i]["id"] for i in group]).update(union_record=target)
+        refresh(target, holdings_changed=True)
+        created.append(target)
+    refresh(union_record, holdings_changed=True)
+    return created
 
 
 def place(member: MemberRecord, decisions: Decisions | None = None, marc_cache: dict | None = None,
@@ -250,7 +303,7 @@ def place(member: MemberRecord, decisions: Decisions | None = None, marc_cache: 
                       "explanation": decision.explain()},
         )
     refresh(target, marc_cache=cache, holdings_changed=True, **(actor or {}))
-    if old_record is not None and old_record.pk != target.pk:
+    if old_record is not None and old_record.pk != target.pk and not split_disconnected(old_record):
         refresh(old_record)
     return target
 
