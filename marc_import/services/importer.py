@@ -380,9 +380,10 @@ class BatchWriter:
         if not updates:
             return []
         now = timezone.now().isoformat()
+        # The library's own suppression from discovery is not the source record's to change.
         _update_rows(Instance, ["id", "updated_at", "raw_record", *INSTANCE_COLUMNS], [
             f"{r['id']}\t{now}\t\\\\x{r['raw'].hex()}\t{r['line']}\n" for r in updates
-        ])
+        ], keep=("discovery_suppress",))
         self._reconcile_holdings(updates, now)
         return [r["id"] for r in updates]
 
@@ -438,10 +439,10 @@ def _item_update(item_id: int, holdings_id: int, item: dict, now: str) -> str:
     return f"{item_id}\t{holdings_id}\t{now}\t{refreshed}\n"
 
 
-def _update_rows(model, columns: list[str], lines: list[str]) -> None:
-    """Update ``model`` rows (by id, the first column) from prepared COPY lines: the lines go to a
-    temporary table and one UPDATE ... FROM applies them (Django's bulk_update builds a CASE per
-    row and field, which takes seconds for a thousand rows)."""
+def _update_rows(model, columns: list[str], lines: list[str], keep: tuple[str, ...] = ()) -> None:
+    """Update ``model`` rows (by id, the first column) from prepared COPY lines, except the
+    columns in ``keep``: the lines go to a temporary table and one UPDATE ... FROM applies them
+    (Django's bulk_update builds a CASE per row and field: seconds for a thousand rows)."""
     if not lines:
         return
     quote = connection.ops.quote_name
@@ -452,5 +453,5 @@ def _update_rows(model, columns: list[str], lines: list[str]) -> None:
         cursor.execute(f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
         with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
             copy.write("".join(lines))
-        assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns[1:])
+        assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns[1:] if c not in keep)
         cursor.execute(f"UPDATE {table} t SET {assignments} FROM {temp} s WHERE t.id = s.id")

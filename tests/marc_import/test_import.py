@@ -219,3 +219,15 @@ def test_reimport_refreshes_items_but_leaves_circulation_status_alone(library_a)
         b1 = Item.objects.get(barcode="B1")
         assert (b1.pk, b1.holdings.call_number, b1.status) == (item_id, "K221/1", "checked_out")
         assert Item.objects.filter(holdings__instance=instance).count() == 3  # never deleted
+
+
+@pytest.mark.django_db
+def test_reimport_keeps_the_librarys_own_suppression(library_a):
+    import_file(library_a, io.BytesIO(_record("s1", "Shown")))
+    with tenant_context(library_a):
+        Instance.objects.filter(control_number="s1").update(discovery_suppress=True)
+    job = import_file(library_a, io.BytesIO(_record("s1", "Changed")))
+    assert job.updated == 1
+    with tenant_context(library_a):
+        instance = Instance.objects.get(control_number="s1")
+        assert (instance.title, instance.discovery_suppress) == ("Changed", True)
