@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -106,6 +107,10 @@ def import_file(
         try:
             if use_worker is None:
                 use_worker = job.total_bytes >= WORKER_THRESHOLD
+            if use_worker and multiprocessing.current_process().daemon:
+                # A daemonic process (a Celery prefork worker) may not start processes of its
+                # own: map in this process; Celery's own worker processes give the parallelism.
+                use_worker = False
             if use_worker:
                 batches = iter_batches_in_workers(stream, options, workers=WORKERS)
             else:

@@ -231,3 +231,17 @@ def test_reimport_keeps_the_librarys_own_suppression(library_a):
     with tenant_context(library_a):
         instance = Instance.objects.get(control_number="s1")
         assert (instance.title, instance.discovery_suppress) == ("Changed", True)
+
+
+@pytest.mark.django_db
+def test_a_daemonic_process_such_as_a_celery_worker_imports_without_a_pool(library_a, monkeypatch):
+    """Celery's prefork workers are daemonic and may not start processes: a large file is then
+    parsed in the worker process itself instead of failing."""
+    import multiprocessing
+
+    path = FILES / "pride-and-prejudice-with-many-errors.mrc"
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+    job = import_file(library_a, path, use_worker=True)
+    assert job.status == ImportJob.Status.DONE
+    assert_adds_up(job)
+    assert job.created > 0
