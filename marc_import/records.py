@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pymarc
 from pymarc.marc8 import MARC8ToUnicode
+from pymarc.marc8_mapping import CODESETS as MARC8_CODESETS
 
 RT, FT, SD = b"\x1d", b"\x1e", b"\x1f"
 CHUNK = 1 << 20
@@ -254,6 +255,30 @@ def _looks_gb(data: bytes) -> bool:
     return sum(len(run) % 2 for run in runs) <= 0.15 * len(runs) or cyrillic_codec(data) is None
 
 
+# High bytes MARC-8 can hold without escape sequences: ANSEL (G1) and the C1 controls it uses.
+_ANSEL = frozenset(MARC8_CODESETS[0x45]) | {0x88, 0x89, 0x8D, 0x8E}
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_PAIR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+
+
+def _looks_gbk_extended(data: bytes) -> bool:
+    """GBK text using its extended area (traditional and rarer characters, whose second byte may
+    be below 0xA1, so the GB2312 pair test misses it): only when the bytes cannot be MARC-8
+    (some high byte is not ANSEL), decode strictly as GBK, and give Chinese characters that
+    stand next to each other, as in running Chinese text, rather than alone inside Latin words
+    (how accented Latin-1 letters read in GBK)."""
+    if set(b"".join(_HIGH.findall(data))) <= _ANSEL:
+        return False
+    try:
+        text = data.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    cjk = len(_CJK.findall(text))
+    together = sum(len(run) for run in _CJK_PAIR.findall(text))
+    other = sum(1 for ch in text if ord(ch) > 0x7F) - cjk
+    return cjk >= 4 and together >= 0.7 * cjk and other <= 0.1 * cjk
+
+
 def cyrillic_codec(data: bytes) -> str | None:
     """The single-byte Cyrillic set (cp1251, koi8-r, cp866) the high bytes read best in, if any.
 
@@ -332,7 +357,12 @@ def choose_encoding(raw: bytes, leader: bytes, flavour: str, requested: str = "a
             raise RecordError("leader/09 says UTF-8 but the bytes are not valid UTF-8")
         if b"\x1b" not in body and _looks_gb(body):
             return "gbk"
-        return cyrillic_codec(body) or "marc-8"
+        cyrillic = cyrillic_codec(body)
+        if cyrillic:
+            return cyrillic
+        if b"\x1b" not in body and _looks_gbk_extended(body):
+            return "gbk"
+        return "marc-8"
     # UNIMARC/CNMARC: 100$a/26-29 names the set, but Chinese systems often get it wrong.
     if b"\x1b" in body and not _looks_gb(body):
         return "marc-8"
@@ -341,6 +371,8 @@ def choose_encoding(raw: bytes, leader: bytes, flavour: str, requested: str = "a
     cyrillic = cyrillic_codec(body)
     if cyrillic:
         return cyrillic
+    if _looks_gbk_extended(body):
+        return "gbk"
     raise RecordError("the bytes are neither UTF-8, GBK/GB18030 nor a Cyrillic set; the character set is not supported")
 
 

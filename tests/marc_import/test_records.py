@@ -141,3 +141,29 @@ def test_chinese_gbk_is_not_taken_for_cyrillic():
     assert decode(gbk)[1] == "gbk"
     cn = next(iter_records(io.BytesIO((FILES / "sample_cnmarcxml.DERIVED.gb18030.iso").read_bytes())))
     assert decode(cn)[1] == "gbk"
+
+
+@pytest.mark.parametrize("flavour", ["marc21", "unimarc"])
+def test_traditional_chinese_in_gbk_is_read_as_gbk(flavour):
+    # GBK's extended area (most traditional characters) has second bytes below 0xA1.
+    title, tag, code = "發展與變遷：臺灣歷史論叢", ("245" if flavour == "marc21" else "200"), "a"
+    rec = pymarc.Record(force_utf8=True, leader="00000nam  2200000 i 4500" if flavour == "marc21"
+                        else "00000nam0 2200000   450 ")
+    rec.add_field(pymarc.Field(tag="001", data="tw1"))
+    if flavour == "unimarc":
+        rec.add_field(pymarc.Field(tag="100", indicators=pymarc.Indicators(" ", " "), subfields=[
+            pymarc.Subfield("a", "20240101d2001    em y0chiy0120    ea")]))
+    rec.add_field(pymarc.Field(tag=tag, indicators=pymarc.Indicators("1", "0"), subfields=[
+        pymarc.Subfield(code, title), pymarc.Subfield("f" if flavour == "unimarc" else "c", "張愛玲著")]))
+    result = one(_serialise(rec, "gbk"))
+    assert (result["status"], result["encoding"], result["flavour"]) == ("ok", "gbk", flavour)
+    assert result["instance"]["title"] == title
+
+
+def test_latin1_letters_are_not_taken_for_gbk():
+    rec = pymarc.Record(force_utf8=True, leader="00000nam  2200000 i 4500")
+    rec.add_field(pymarc.Field(tag="001", data="fr1"))
+    rec.add_field(pymarc.Field(tag="245", indicators=pymarc.Indicators("1", "0"), subfields=[
+        pymarc.Subfield("a", "Élise à Montréal : un été très chaud")]))
+    result = one(_serialise(rec, "latin-1"))
+    assert result["encoding"] != "gbk"
