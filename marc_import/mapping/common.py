@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 
 import isbnlib
@@ -121,12 +120,6 @@ def dedupe(values):
             seen.add(key)
             out.append(v)
     return out
-
-
-def fingerprint(data: dict) -> str:
-    return hashlib.sha256(
-        json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
-    ).hexdigest()
 
 
 def stable_key(instance: dict) -> str:

@@ -39,7 +39,7 @@ from marc_import.pipeline import (
 from marc_import.records import ENCODINGS, FORMATS
 from tenants.catalogue.models import HoldingsRecord, Instance, Item
 from tenants.catalogue.services.changes import record_changes
-from tenants.catalogue.services.hrid import PREFIXES as HRID_PREFIXES
+from tenants.catalogue.services.hrid import format_hrid
 from tenants.models import Library
 
 log = logging.getLogger(__name__)
@@ -188,8 +188,7 @@ def _new_rows(model, kind: str, count: int) -> list[tuple[int, str]]:
             [sequence, count],
         )
         rows = cursor.fetchall()
-    prefix = HRID_PREFIXES[kind]
-    return [(pk, f"{prefix}{n:08d}") for pk, n in rows]
+    return [(pk, format_hrid(kind, n)) for pk, n in rows]
 
 
 INSTANCE_COPY = ["id", "hrid", "created_at", "updated_at", "raw_record", *INSTANCE_COLUMNS]
