@@ -191,6 +191,16 @@ def _new_rows(model, kind: str, count: int) -> list[tuple[int, str]]:
     return [(pk, format_hrid(kind, n)) for pk, n in rows]
 
 
+def _insert(model, kind: str, columns: list[str], lines: list[str]) -> list[int]:
+    """COPY new rows: each prepared line (the columns after id and hrid) gets a new id and hrid in
+    front; returns the new ids in order."""
+    if not lines:
+        return []
+    rows = _new_rows(model, kind, len(lines))
+    _copy_lines(model, columns, [f"{pk}\t{hrid}\t{line}\n" for (pk, hrid), line in zip(rows, lines, strict=True)])
+    return [pk for pk, _hrid in rows]
+
+
 INSTANCE_COPY = ["id", "hrid", "created_at", "updated_at", "raw_record", *INSTANCE_COLUMNS]
 HOLDINGS_COPY = ["id", "hrid", "instance_id", "created_at", "updated_at", *HOLDINGS_COLUMNS]
 ITEM_COPY = ["id", "hrid", "holdings_id", "created_at", "updated_at", *ITEM_COLUMNS]
@@ -322,61 +332,29 @@ class BatchWriter:
 
     def _create(self, creates: list[dict]) -> list[int]:
         creates = [r for r in creates if not r.get("_rejected")]
-        if not creates:
-            return []
         now = timezone.now().isoformat()
-        rows = _new_rows(Instance, "instance", len(creates))
-        _copy_lines(
-            Instance,
-            INSTANCE_COPY,
-            [
-                f"{pk}\t{hrid}\t{now}\t{now}\t\\\\x{r['raw'].hex()}\t{r['line']}\n"
-                for (pk, hrid), r in zip(rows, creates, strict=True)
-            ],
-        )
-        self._create_holdings(
-            [(pk, h) for (pk, _hrid), r in zip(rows, creates, strict=True) for h in r["hlines"]]
-        )
-        return [pk for pk, _hrid in rows]
+        ids = _insert(Instance, "instance", INSTANCE_COPY, [
+            f"{now}\t{now}\t\\\\x{r['raw'].hex()}\t{r['line']}" for r in creates
+        ])
+        self._create_holdings([(pk, h) for pk, r in zip(ids, creates, strict=True) for h in r["hlines"]])
+        return ids
 
     def _create_holdings(self, pairs: list[tuple[int, tuple[str, list[str]]]]) -> list[int]:
         """Holdings (prepared line, item lines) under the given instance ids; returns the new ids."""
-        if not pairs:
-            return []
         now = timezone.now().isoformat()
-        rows = _new_rows(HoldingsRecord, "holdings", len(pairs))
-        _copy_lines(
-            HoldingsRecord,
-            HOLDINGS_COPY,
-            [
-                f"{pk}\t{hrid}\t{iid}\t{now}\t{now}\t{hline}\n"
-                for (pk, hrid), (iid, (hline, _items)) in zip(rows, pairs, strict=True)
-            ],
-        )
-        self.job.holdings_created += len(pairs)
-        self._create_items(
-            [
-                (pk, iline)
-                for (pk, _hrid), (_iid, (_h, ilines)) in zip(rows, pairs, strict=True)
-                for iline in ilines
-            ]
-        )
-        return [pk for pk, _hrid in rows]
+        ids = _insert(HoldingsRecord, "holdings", HOLDINGS_COPY, [
+            f"{iid}\t{now}\t{now}\t{hline}" for iid, (hline, _items) in pairs
+        ])
+        self.job.holdings_created += len(ids)
+        self._create_items([
+            (pk, iline) for pk, (_iid, (_h, ilines)) in zip(ids, pairs, strict=True) for iline in ilines
+        ])
+        return ids
 
     def _create_items(self, pairs: list[tuple[int, str]]) -> None:
-        if not pairs:
-            return
         now = timezone.now().isoformat()
-        rows = _new_rows(Item, "item", len(pairs))
-        _copy_lines(
-            Item,
-            ITEM_COPY,
-            [
-                f"{pk}\t{hrid}\t{hid}\t{now}\t{now}\t{iline}\n"
-                for (pk, hrid), (hid, iline) in zip(rows, pairs, strict=True)
-            ],
-        )
-        self.job.items_created += len(pairs)
+        ids = _insert(Item, "item", ITEM_COPY, [f"{hid}\t{now}\t{now}\t{iline}" for hid, iline in pairs])
+        self.job.items_created += len(ids)
 
     def _update(self, updates: list[dict]) -> list[int]:
         """Changed records: their prepared lines replace the stored rows in one UPDATE."""
