@@ -30,11 +30,8 @@ def job_list(request, code):
     if request.method == "POST":
         try:
             job = jobs.queue_upload(
-                request.library,
-                request.FILES.get("file"),
-                format=request.POST.get("format", "auto"),
-                encoding=request.POST.get("encoding", "auto"),
-                profile=request.POST.get("profile") or None,
+                request.library, request.FILES.get("file"), format=request.POST.get("format", "auto"),
+                encoding=request.POST.get("encoding", "auto"), profile=request.POST.get("profile") or None,
                 user=request.user,
             )
         except UserError as exc:
@@ -42,26 +39,16 @@ def job_list(request, code):
         else:
             messages.success(request, _("The file was received; the import has started."))
             return redirect("marc-import-web-job", code=code, pk=job.pk)
-    return render(
-        request,
-        "marc_import/job_list.html",
-        {
-            "library": request.library,
-            "jobs": ImportJob.objects.all()[:50],
-            "formats": FORMATS,
-            "encodings": ENCODINGS,
-            "profiles": ["auto", "none", *profiles()],
-        },
-    )
+    return render(request, "marc_import/job_list.html", {
+        "library": request.library, "jobs": ImportJob.objects.all()[:50], "formats": FORMATS,
+        "encodings": ENCODINGS, "profiles": ["auto", "none", *profiles()],
+    })
 
 
 def _job_context(request, pk):
     job = get_object_or_404(ImportJob, pk=pk)
-    return {
-        "library": request.library,
-        "job": job,
-        "quarantined": QuarantinedRecord.objects.filter(job=job).order_by("position")[:500],
-    }
+    return {"library": request.library, "job": job,
+            "quarantined": QuarantinedRecord.objects.filter(job=job).order_by("position")[:500]}
 
 
 @login_required

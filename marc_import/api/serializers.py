@@ -15,38 +15,15 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportJob
-        fields = [
-            "id",
-            "status",
-            "source_name",
-            "format",
-            "encoding",
-            "profile",
-            "detected_format",
-            "progress",
-            "finished",
-            "total_bytes",
-            "processed_bytes",
-            "read",
-            "created",
-            "updated",
-            "unchanged",
-            "deleted",
-            "rejected",
-            "holdings_created",
-            "items_created",
-            "error",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "quarantine_url",
-        ]
+        fields = ["id", "status", "source_name", "format", "encoding", "profile", "detected_format", "progress",
+                  "finished", "total_bytes", "processed_bytes", "read", "created", "updated", "unchanged",
+                  "deleted", "rejected", "holdings_created", "items_created", "error", "created_at", "started_at",
+                  "finished_at", "quarantine_url"]
 
     def get_quarantine_url(self, job) -> str:
         request = self.context.get("request")
-        return reverse(
-            "marc-import-quarantine", kwargs={"code": request.library.code, "pk": job.pk}, request=request
-        )
+        return reverse("marc-import-quarantine", kwargs={"code": request.library.code, "pk": job.pk},
+                       request=request)
 
 
 class UploadSerializer(serializers.Serializer):
@@ -57,9 +34,7 @@ class UploadSerializer(serializers.Serializer):
 
     def validate_profile(self, value):
         if value and value not in ("auto", "none", *profiles()):
-            raise serializers.ValidationError(
-                f"unknown profile; use one of auto, none, {', '.join(profiles())}"
-            )
+            raise serializers.ValidationError(f"unknown profile; use one of auto, none, {', '.join(profiles())}")
         return value
 
 
@@ -68,26 +43,13 @@ class QuarantinedRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = QuarantinedRecord
-        fields = [
-            "id",
-            "job",
-            "position",
-            "offset",
-            "raw_kind",
-            "reason",
-            "control_number",
-            "status",
-            "resolved_by_job",
-            "download_url",
-        ]
+        fields = ["id", "job", "position", "offset", "raw_kind", "reason", "control_number", "status",
+                  "resolved_by_job", "download_url"]
 
     def get_download_url(self, record) -> str:
         request = self.context.get("request")
-        return reverse(
-            "marc-import-quarantined-raw",
-            kwargs={"code": request.library.code, "pk": record.pk},
-            request=request,
-        )
+        return reverse("marc-import-quarantined-raw", kwargs={"code": request.library.code, "pk": record.pk},
+                       request=request)
 
 
 class ResubmitSerializer(serializers.Serializer):

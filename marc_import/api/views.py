@@ -37,17 +37,10 @@ class ImportJobList(generics.ListAPIView):
     def post(self, request, code):
         form = UploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        job = jobs.queue_upload(
-            request.library,
-            form.validated_data["file"],
-            format=form.validated_data["format"],
-            encoding=form.validated_data["encoding"],
-            profile=form.validated_data["profile"] or None,
-            user=request.user,
-        )
-        return Response(
-            ImportJobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED
-        )
+        job = jobs.queue_upload(request.library, form.validated_data["file"], format=form.validated_data["format"],
+                                encoding=form.validated_data["encoding"],
+                                profile=form.validated_data["profile"] or None, user=request.user)
+        return Response(ImportJobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ImportJobDetail(generics.RetrieveAPIView):
@@ -114,14 +107,8 @@ class QuarantinedRecordResubmit(APIView):
         form = ResubmitSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data.get("file")
-        job = jobs.resubmit(
-            request.library,
-            pk,
-            upload.read() if upload else None,
-            user=request.user,
-            format=form.validated_data["format"],
-            encoding=form.validated_data["encoding"],
-        )
+        job = jobs.resubmit(request.library, pk, upload.read() if upload else None, user=request.user,
+                            format=form.validated_data["format"], encoding=form.validated_data["encoding"])
         return Response(ImportJobSerializer(job, context={"request": request}).data)
 
 

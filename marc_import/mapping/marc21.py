@@ -19,31 +19,12 @@ from marc_import.mapping.common import (
 )
 
 MATERIAL = {
-    "a": "book",
-    "t": "manuscript",
-    "c": "score",
-    "d": "score",
-    "e": "map",
-    "f": "map",
-    "g": "video",
-    "i": "audio",
-    "j": "audio",
-    "k": "other",
-    "m": "electronic",
-    "o": "mixed",
-    "p": "mixed",
-    "r": "other",
+    "a": "book", "t": "manuscript", "c": "score", "d": "score", "e": "map", "f": "map",
+    "g": "video", "i": "audio", "j": "audio", "k": "other", "m": "electronic", "o": "mixed",
+    "p": "mixed", "r": "other",
 }
-RELATORS = {
-    "aut": "author",
-    "edt": "editor",
-    "trl": "translator",
-    "ill": "illustrator",
-    "cmp": "composer",
-    "ctb": "contributor",
-    "com": "compiler",
-    "prf": "performer",
-}
+RELATORS = {"aut": "author", "edt": "editor", "trl": "translator", "ill": "illustrator", "cmp": "composer",
+            "ctb": "contributor", "com": "compiler", "prf": "performer"}
 SUBJECT_CODES = "abcdvxyzt"
 
 
@@ -61,9 +42,7 @@ def _author(field, kind: str) -> dict | None:
         name = joined(field, "abcdn" if field.tag in ("111", "711") else "ab")
     if not name:
         return None
-    roles = [clean(v) for v in subfields(field, "e", "j")] or [
-        RELATORS.get(v.strip(), v.strip()) for v in subfields(field, "4")
-    ]
+    roles = [clean(v) for v in subfields(field, "e", "j")] or [RELATORS.get(v.strip(), v.strip()) for v in subfields(field, "4")]
     role = roles[0] if roles else ("author" if field.tag in ("100", "110", "111") else "")
     return {"name": name, "role": role, "type": kind}
 
@@ -189,9 +168,7 @@ def map_marc21(record) -> dict:
         if scheme.startswith("clc") or "中图" in scheme or scheme.startswith("cclc"):
             data["clc"] += [clean(v) for v in subfields(f, "a")]
     data["clc"] = dedupe(data["clc"])
-    data["ddc"] = dedupe(
-        [clean(v).replace("/", "") for f in datafields(record, "082") for v in subfields(f, "a")]
-    )
+    data["ddc"] = dedupe([clean(v).replace("/", "") for f in datafields(record, "082") for v in subfields(f, "a")])
     data["lcc"] = dedupe([joined(f, "ab") for f in datafields(record, "050")])
 
     subjects = []
@@ -202,10 +179,7 @@ def map_marc21(record) -> dict:
             if text:
                 subjects.append(text)
     data["subjects"] = dedupe(subjects)
-    data["summary"] = " ".join(
-        clean(v) if v.rstrip().endswith(("/", ":", ";", ",", "=")) else " ".join(v.split())
-        for f in datafields(record, "520")
-        for v in subfields(f, "a")
-    )
+    data["summary"] = " ".join(clean(v) if v.rstrip().endswith(("/", ":", ";", ",", "=")) else " ".join(v.split())
+                               for f in datafields(record, "520") for v in subfields(f, "a"))
     data["price"] = re.sub(r"\s+", " ", data["price"]).strip()
     return truncate(data)

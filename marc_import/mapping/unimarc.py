@@ -17,37 +17,13 @@ from marc_import.mapping.common import (
 )
 
 MATERIAL = {
-    "a": "book",
-    "b": "manuscript",
-    "c": "score",
-    "d": "score",
-    "e": "map",
-    "f": "map",
-    "g": "video",
-    "i": "audio",
-    "j": "audio",
-    "k": "other",
-    "l": "electronic",
-    "m": "mixed",
-    "r": "other",
+    "a": "book", "b": "manuscript", "c": "score", "d": "score", "e": "map", "f": "map",
+    "g": "video", "i": "audio", "j": "audio", "k": "other", "l": "electronic", "m": "mixed", "r": "other",
 }
 # UNIMARC relator codes (Appendix C) most used by Chinese cataloguers.
-RELATORS = {
-    "070": "author",
-    "340": "editor",
-    "730": "translator",
-    "440": "illustrator",
-    "651": "editor-in-chief",
-    "080": "author of preface",
-    "220": "compiler",
-    "557": "organiser",
-    "595": "research team head",
-    "010": "adapter",
-    "020": "annotator",
-    "230": "composer",
-    "273": "curator",
-    "305": "dissertant",
-}
+RELATORS = {"070": "author", "340": "editor", "730": "translator", "440": "illustrator", "651": "editor-in-chief",
+            "080": "author of preface", "220": "compiler", "557": "organiser", "595": "research team head",
+            "010": "adapter", "020": "annotator", "230": "composer", "273": "curator", "305": "dissertant"}
 
 
 def material_type(leader: str) -> str:
@@ -152,9 +128,7 @@ def map_unimarc(record) -> dict:
             data["price"] = first(f, "d")
     data["isbns"] = dedupe(isbns)
     data["issns"] = dedupe([clean(v) for f in datafields(record, "011") for v in subfields(f, "a")])
-    data["languages"] = dedupe(
-        [v.strip().lower() for f in datafields(record, "101") for v in subfields(f, "a")]
-    )
+    data["languages"] = dedupe([v.strip().lower() for f in datafields(record, "101") for v in subfields(f, "a")])
     data["clc"] = dedupe([clean(v) for f in datafields(record, "690") for v in subfields(f, "a")])
     data["ddc"] = dedupe([clean(v) for f in datafields(record, "676") for v in subfields(f, "a")])
     data["lcc"] = dedupe([joined(f, "ab") for f in datafields(record, "680")])
@@ -166,7 +140,5 @@ def map_unimarc(record) -> dict:
         if text:
             subjects.append(text)
     data["subjects"] = dedupe(subjects)
-    data["summary"] = " ".join(
-        " ".join(v.split()) for f in datafields(record, "330") for v in subfields(f, "a")
-    )
+    data["summary"] = " ".join(" ".join(v.split()) for f in datafields(record, "330") for v in subfields(f, "a"))
     return truncate(data)

@@ -31,22 +31,12 @@ def _identifier_tail(identifier: str) -> str:
     return identifier
 
 
-def harvest(
-    library: Library,
-    url: str,
-    *,
-    metadata_prefix: str = "marc21",
-    set_spec: str = "",
-    since: str | None = None,
-    full: bool = False,
-    format: str = "auto",
-    profile: str | None = None,
-    progress=None,
-) -> ImportJob:
+def harvest(library: Library, url: str, *, metadata_prefix: str = "marc21", set_spec: str = "",
+            since: str | None = None, full: bool = False, format: str = "auto", profile: str | None = None,
+            progress=None) -> ImportJob:
     with tenant_context(library):
-        state, _created = HarvestState.objects.get_or_create(
-            url=url, metadata_prefix=metadata_prefix, set_spec=set_spec
-        )
+        state, _created = HarvestState.objects.get_or_create(url=url, metadata_prefix=metadata_prefix,
+                                                            set_spec=set_spec)
         start = since or (None if full else state.last_datestamp or None)
     params = {"metadataPrefix": metadata_prefix, "ignore_deleted": False}
     if set_spec:
@@ -57,21 +47,15 @@ def harvest(
     newest = start or ""
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(
-                b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n'
-            )
+            out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n')
             try:
                 for record in Sickle(url, max_retries=2, timeout=60).ListRecords(**params):
                     header = record.header
                     newest = max(newest, header.datestamp or "")
                     if header.deleted:
                         cn = escape(_identifier_tail(header.identifier))
-                        out.write(
-                            (
-                                f"<record><leader>00000dam a2200000 a 4500</leader>"
-                                f'<controlfield tag="001">{cn}</controlfield></record>\n'
-                            ).encode()
-                        )
+                        out.write((f'<record><leader>00000dam a2200000 a 4500</leader>'
+                                   f'<controlfield tag="001">{cn}</controlfield></record>\n').encode())
                         continue
                     metadata = record.xml.find(".//{*}metadata")
                     if metadata is not None and len(metadata):
@@ -79,22 +63,12 @@ def harvest(
             except NoRecordsMatch:
                 pass
             except (OAIError, etree.XMLSyntaxError) as exc:
-                raise HarvestError(
-                    _("Harvesting %(url)s failed: %(error)s") % {"url": url, "error": exc}
-                ) from exc
+                raise HarvestError(_("Harvesting %(url)s failed: %(error)s") % {"url": url, "error": exc}) from exc
             except requests.RequestException as exc:
-                raise HarvestError(
-                    _("Harvesting %(url)s failed: %(error)s") % {"url": url, "error": exc}
-                ) from exc
+                raise HarvestError(_("Harvesting %(url)s failed: %(error)s") % {"url": url, "error": exc}) from exc
             out.write(b"</collection>\n")
-        job = import_file(
-            library,
-            tmp,
-            format=format,
-            profile=profile,
-            progress=progress,
-            source_name=f"OAI-PMH {url} from {start or '-'}"[:500],
-        )
+        job = import_file(library, tmp, format=format, profile=profile, progress=progress,
+                          source_name=f"OAI-PMH {url} from {start or '-'}"[:500])
     finally:
         os.unlink(tmp)
     with tenant_context(library):

@@ -30,15 +30,8 @@ def _library(library_code: str | None) -> Library:
     return library
 
 
-def queue_upload(
-    library: Library,
-    upload,
-    *,
-    format: str = "auto",
-    encoding: str = "auto",
-    profile: str | None = None,
-    user=None,
-) -> ImportJob:
+def queue_upload(library: Library, upload, *, format: str = "auto", encoding: str = "auto",
+                 profile: str | None = None, user=None) -> ImportJob:
     """Store an uploaded file as a queued ImportJob; the import runs after the transaction commits."""
     check_options(format, encoding, profile)
     if upload is None or not getattr(upload, "size", 0):
@@ -48,14 +41,8 @@ def queue_upload(
     if upload.size > settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024:
         raise BadOption(_("The file is larger than %(mb)d MB.") % {"mb": settings.IMPORT_MAX_UPLOAD_MB})
     with tenant_context(library):
-        job = ImportJob(
-            source_name=upload.name[:500],
-            format=format,
-            encoding=encoding,
-            profile=profile or "",
-            created_by_id=getattr(user, "pk", None),
-            total_bytes=upload.size,
-        )
+        job = ImportJob(source_name=upload.name[:500], format=format, encoding=encoding, profile=profile or "",
+                        created_by_id=getattr(user, "pk", None), total_bytes=upload.size)
         job.file.save(f"{library.code}-{upload.name[-80:]}", upload, save=False)
         job.save()
         code = library.code
@@ -80,14 +67,8 @@ def run_job(job_id: int, library_code: str | None = None) -> dict:
         if job.status != ImportJob.Status.QUEUED:
             return job.counts()
         try:
-            import_file(
-                library,
-                job.file.path,
-                format=job.format,
-                encoding=job.encoding,
-                profile=job.profile or None,
-                job=job,
-            )
+            import_file(library, job.file.path, format=job.format, encoding=job.encoding,
+                        profile=job.profile or None, job=job)
         except Exception:  # the job row says why; the worker must not retry a broken file forever
             log.exception("import job %s failed", job_id)
             job.refresh_from_db()
@@ -100,16 +81,8 @@ def run_job(job_id: int, library_code: str | None = None) -> dict:
         return job.counts()
 
 
-def resubmit(
-    library: Library,
-    record_id: int,
-    raw: bytes | None = None,
-    *,
-    user=None,
-    format: str = "auto",
-    encoding: str = "auto",
-    profile: str | None = None,
-) -> ImportJob:
+def resubmit(library: Library, record_id: int, raw: bytes | None = None, *, user=None,
+             format: str = "auto", encoding: str = "auto", profile: str | None = None) -> ImportJob:
     """Import a quarantined record again, as stored or with ``raw`` (the fixed record).
 
     Runs as a new small ImportJob; the quarantined record is marked resolved when that job did
@@ -122,16 +95,9 @@ def resubmit(
         data = raw if raw is not None else bytes(record.raw)
         if not data.strip():
             raise BadOption(_("The fixed record is empty."))
-        job = import_file(
-            library,
-            io.BytesIO(data),
-            format=format,
-            encoding=encoding,
-            profile=profile,
-            user=user,
-            source_name=_("resubmitted record %(pos)d of job %(job)d")
-            % {"pos": record.position, "job": record.job_id},
-        )
+        job = import_file(library, io.BytesIO(data), format=format, encoding=encoding, profile=profile,
+                          user=user, source_name=_("resubmitted record %(pos)d of job %(job)d")
+                          % {"pos": record.position, "job": record.job_id})
         if job.rejected == 0 and job.read > 0:
             record.status = QuarantinedRecord.Status.RESOLVED
             record.resolved_by_job = job

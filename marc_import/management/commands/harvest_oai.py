@@ -29,15 +29,8 @@ class Command(BaseCommand):
         if library is None:
             raise CommandError(_("No member library has the code %(code)s.") % {"code": opts["library_code"]})
         try:
-            job = harvest(
-                library,
-                opts["url"],
-                metadata_prefix=opts["metadata_prefix"],
-                set_spec=opts["set_spec"],
-                since=opts["since"],
-                full=opts["full"],
-                profile=opts["profile"],
-            )
+            job = harvest(library, opts["url"], metadata_prefix=opts["metadata_prefix"], set_spec=opts["set_spec"],
+                          since=opts["since"], full=opts["full"], profile=opts["profile"])
         except UserError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(json.dumps(job.counts()))

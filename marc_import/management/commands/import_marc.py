@@ -37,13 +37,8 @@ class Command(BaseCommand):
         if not opts["no_progress"] and sys.stderr.isatty():
             from tqdm import tqdm
 
-            bar = tqdm(
-                total=100,
-                unit="%",
-                desc=_("Importing"),
-                file=sys.stderr,
-                bar_format="{l_bar}{bar}| {postfix}",
-            )
+            bar = tqdm(total=100, unit="%", desc=_("Importing"), file=sys.stderr,
+                       bar_format="{l_bar}{bar}| {postfix}")
 
         def progress(job):
             if bar is not None:
@@ -52,14 +47,8 @@ class Command(BaseCommand):
                 bar.refresh()
 
         try:
-            job = import_file(
-                library,
-                opts["file"],
-                format=opts["format"],
-                encoding=opts["encoding"],
-                profile=opts["profile"],
-                progress=progress,
-            )
+            job = import_file(library, opts["file"], format=opts["format"], encoding=opts["encoding"],
+                              profile=opts["profile"], progress=progress)
         except UserError as exc:
             raise CommandError(exc.message) from exc
         finally:
