@@ -176,15 +176,8 @@ def new_instance(fmt: str) -> dict:
 
 def truncate(data: dict) -> dict:
     """Keep values inside the model's column sizes."""
-    for name, size in (
-        ("volume", 200),
-        ("edition", 300),
-        ("publisher", 300),
-        ("place", 300),
-        ("extent", 300),
-        ("price", 100),
-        ("control_number", 100),
-    ):
+    for name, size in (("volume", 200), ("edition", 300), ("publisher", 300), ("place", 300), ("extent", 300),
+                       ("price", 100), ("control_number", 100)):
         if len(data[name]) > size:
             data[name] = data[name][: size - 1] + "…"
     return data

@@ -18,19 +18,8 @@ import yaml
 from marc_import.mapping.common import clean, datafields, subfields
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
-STATUSES = {
-    "available",
-    "checked_out",
-    "in_transit",
-    "awaiting_pickup",
-    "on_ill_loan",
-    "in_process",
-    "on_order",
-    "missing",
-    "lost",
-    "damaged",
-    "withdrawn",
-}
+STATUSES = {"available", "checked_out", "in_transit", "awaiting_pickup", "on_ill_loan", "in_process", "on_order",
+            "missing", "lost", "damaged", "withdrawn"}
 AUTO_ORDER = {"marc21": ["koha_952", "marc21_949", "marc21_852"], "unimarc": ["cnmarc_905", "koha_995"]}
 
 
@@ -150,9 +139,7 @@ def map_holdings(record, profile: dict | None) -> list[dict]:
         location = _value(field, hspec.get("location"))[:100]
         call_number = _call_number(field, hspec)
         key = (location, call_number)
-        entry = holdings.setdefault(
-            key, {"location": location, "call_number": call_number, "notes": "", "items": []}
-        )
+        entry = holdings.setdefault(key, {"location": location, "call_number": call_number, "notes": "", "items": []})
         note = _value(field, hspec.get("notes"))
         if note and note not in entry["notes"]:
             entry["notes"] = (entry["notes"] + "; " + note).strip("; ")
