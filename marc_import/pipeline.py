@@ -24,15 +24,8 @@ from marc_import.records import RecordError, SourceRecord, decode, iter_records
 
 BATCH = 1000
 NOT_BIBLIOGRAPHIC = {
-    "marc21": {
-        "u": "holdings",
-        "v": "holdings",
-        "x": "holdings",
-        "y": "holdings",
-        "z": "authority",
-        "w": "classification",
-        "q": "community information",
-    },
+    "marc21": {"u": "holdings", "v": "holdings", "x": "holdings", "y": "holdings", "z": "authority",
+               "w": "classification", "q": "community information"},
     "unimarc": {"x": "authority", "y": "authority", "z": "authority", "u": "holdings", "v": "holdings"},
 }
 
@@ -294,9 +287,8 @@ def _read_batches(stream, options: Options, batch_size: int):
         yield batch, None
 
 
-def iter_batches_in_workers(
-    stream, options: Options, batch_size: int = BATCH, workers: int = 2, depth: int = 4
-):
+def iter_batches_in_workers(stream, options: Options, batch_size: int = BATCH, workers: int = 2,
+                            depth: int = 4):
     """Like :func:`iter_batches`, with parsing and mapping in worker processes.
 
     The calling process only splits the input into raw records; at most ``depth`` batches per

@@ -221,9 +221,7 @@ def xml_element_to_record(element) -> pymarc.Record:
                 subfields.append(pymarc.Subfield(code=code, value=nfc(sub.text or "")))
             ind1 = (child.get("ind1") or " ")[:1] or " "
             ind2 = (child.get("ind2") or " ")[:1] or " "
-            record.add_field(
-                pymarc.Field(tag=tag, indicators=pymarc.Indicators(ind1, ind2), subfields=subfields)
-            )
+            record.add_field(pymarc.Field(tag=tag, indicators=pymarc.Indicators(ind1, ind2), subfields=subfields))
     if not record.fields:
         raise RecordError("record has no fields")
     return record
@@ -582,9 +580,7 @@ def raw_tags(raw: bytes) -> tuple[list[str], str]:
     return tags, f100
 
 
-def decode(
-    source: SourceRecord, *, encoding: str = "auto", flavour: str = "auto"
-) -> tuple[pymarc.Record, str, str]:
+def decode(source: SourceRecord, *, encoding: str = "auto", flavour: str = "auto") -> tuple[pymarc.Record, str, str]:
     """(record, encoding used, flavour) of one source record; raises RecordError."""
     if source.kind == "xml":
         if source.xml_record is None:
@@ -593,20 +589,14 @@ def decode(
         if flavour == "auto":
             f100 = record.get("100")
             flavour = detect_flavour(
-                [f.tag for f in record.fields],
-                str(record.leader),
-                (f100.get("a") or "") if f100 and not f100.is_control_field() else "",
+                [f.tag for f in record.fields], str(record.leader), (f100.get("a") or "") if f100 and not f100.is_control_field() else ""
             )
         return record, "utf-8", flavour
     if source.text is not None:
         record, enc = parse_iso2709(source.raw, text=source.text)
         if flavour == "auto":
             f100 = record.get("100")
-            flavour = detect_flavour(
-                [f.tag for f in record.fields],
-                str(record.leader),
-                (f100.get("a") or "") if f100 and not f100.is_control_field() else "",
-            )
+            flavour = detect_flavour([f.tag for f in record.fields], str(record.leader), (f100.get("a") or "") if f100 and not f100.is_control_field() else "")
         return record, enc, flavour
     if flavour == "auto":
         tags, f100 = raw_tags(source.raw)

@@ -45,17 +45,8 @@ def build_record(instance: Instance) -> pymarc.Record:
         rec.add_field(_field("100", a=f"{'':8}d{instance.year or '    '}    em y0chiy50      ea"))
         if instance.languages:
             rec.add_field(_field("101", "0 ", a=instance.languages))
-        rec.add_field(
-            _field(
-                "200",
-                "1 ",
-                a=instance.title,
-                d=instance.parallel_titles,
-                e=instance.other_title,
-                f=instance.responsibility,
-                h=instance.volume,
-            )
-        )
+        rec.add_field(_field("200", "1 ", a=instance.title, d=instance.parallel_titles, e=instance.other_title,
+                             f=instance.responsibility, h=instance.volume))
         if instance.edition:
             rec.add_field(_field("205", a=instance.edition))
         rec.add_field(_field("210", a=instance.place, c=instance.publisher, d=instance.year))
@@ -75,15 +66,8 @@ def build_record(instance: Instance) -> pymarc.Record:
             rec.add_field(_field("711", "02", a=a["name"], _4=_relator(a.get("role"))))
         return rec
     for i in instance.isbns:
-        rec.add_field(
-            _field(
-                "020",
-                a=i.get("value") if i.get("valid") else None,
-                z=None if i.get("valid") else i.get("value"),
-                q=i.get("qualifier"),
-                c=instance.price,
-            )
-        )
+        rec.add_field(_field("020", a=i.get("value") if i.get("valid") else None,
+                             z=None if i.get("valid") else i.get("value"), q=i.get("qualifier"), c=instance.price))
     for s in instance.issns:
         rec.add_field(_field("022", a=s))
     if instance.languages:
@@ -94,16 +78,8 @@ def build_record(instance: Instance) -> pymarc.Record:
         rec.add_field(_field("100", "1 ", a=personal[0]["name"], e=personal[0].get("role")))
     elif corporate:
         rec.add_field(_field("110", "2 ", a=corporate[0]["name"], e=corporate[0].get("role")))
-    rec.add_field(
-        _field(
-            "245",
-            "10",
-            a=instance.title,
-            b=instance.other_title,
-            n=instance.volume,
-            c=instance.responsibility,
-        )
-    )
+    rec.add_field(_field("245", "10", a=instance.title, b=instance.other_title, n=instance.volume,
+                         c=instance.responsibility))
     for p in instance.parallel_titles:
         rec.add_field(_field("246", "31", a=p))
     if instance.edition:
@@ -119,7 +95,7 @@ def build_record(instance: Instance) -> pymarc.Record:
         rec.add_field(_field("650", " 4", a=s))
     for a in personal[1:]:
         rec.add_field(_field("700", "1 ", a=a["name"], e=a.get("role")))
-    for a in corporate[(0 if personal else 1) :]:
+    for a in corporate[(0 if personal else 1):]:
         rec.add_field(_field("710", "2 ", a=a["name"], e=a.get("role")))
     return rec
 
@@ -293,13 +269,8 @@ def to_marcxml(instances: Iterable[Instance]) -> bytes:
                 el = etree.SubElement(node, f"{{{MARC_NS}}}controlfield", tag=field.tag)
                 el.text = field.data
             else:
-                el = etree.SubElement(
-                    node,
-                    f"{{{MARC_NS}}}datafield",
-                    tag=field.tag,
-                    ind1=field.indicator1 or " ",
-                    ind2=field.indicator2 or " ",
-                )
+                el = etree.SubElement(node, f"{{{MARC_NS}}}datafield", tag=field.tag,
+                                      ind1=field.indicator1 or " ", ind2=field.indicator2 or " ")
                 for sub in field.subfields:
                     s = etree.SubElement(el, f"{{{MARC_NS}}}subfield", code=sub.code)
                     s.text = sub.value

@@ -51,14 +51,10 @@ WORKERS = max(1, min(int(os.environ.get("MARC_IMPORT_WORKERS", 2)), os.cpu_count
 
 def check_options(format: str, encoding: str, profile: str | None) -> None:
     if format not in FORMATS:
-        raise BadOption(
-            _("Unknown format %(value)s; use one of: %(choices)s")
-            % {"value": format, "choices": ", ".join(FORMATS)}
-        )
+        raise BadOption(_("Unknown format %(value)s; use one of: %(choices)s") % {"value": format, "choices": ", ".join(FORMATS)})
     if encoding not in ENCODINGS:
         raise BadOption(
-            _("Unknown encoding %(value)s; use one of: %(choices)s")
-            % {"value": encoding, "choices": ", ".join(ENCODINGS)}
+            _("Unknown encoding %(value)s; use one of: %(choices)s") % {"value": encoding, "choices": ", ".join(ENCODINGS)}
         )
     if profile and profile not in ("auto", "none") and profile not in profiles():
         raise UnknownProfile(
