@@ -87,9 +87,7 @@ def import_file(
         if job is None:
             job = ImportJob.objects.create(
                 source_name=source_name or (path.name if path else getattr(source, "name", "") or "upload"),
-                format=format,
-                encoding=encoding,
-                profile=profile or "",
+                format=format, encoding=encoding, profile=profile or "",
                 created_by_id=getattr(user, "pk", None),
             )
         elif path is None and job.file and source is None:
@@ -115,20 +113,8 @@ def import_file(
             for results, consumed in batches:
                 writer.write(results)
                 job.processed_bytes = consumed if consumed is not None else job.total_bytes
-                job.save(
-                    update_fields=[
-                        "read",
-                        "created",
-                        "updated",
-                        "unchanged",
-                        "deleted",
-                        "rejected",
-                        "holdings_created",
-                        "items_created",
-                        "processed_bytes",
-                        "detected_format",
-                    ]
-                )
+                job.save(update_fields=["read", "created", "updated", "unchanged", "deleted", "rejected",
+                                        "holdings_created", "items_created", "processed_bytes", "detected_format"])
                 if progress:
                     progress(job)
         except Exception as exc:
@@ -233,13 +219,8 @@ class BatchWriter:
     def _quarantine(self, rejected: list[dict]) -> None:
         QuarantinedRecord.objects.bulk_create(
             QuarantinedRecord(
-                job=self.job,
-                position=r["position"],
-                offset=r["offset"],
-                raw=r["raw"],
-                raw_kind=r["kind"],
-                reason=r["reason"][:2000],
-                control_number=r.get("control_number", "")[:100],
+                job=self.job, position=r["position"], offset=r["offset"], raw=r["raw"], raw_kind=r["kind"],
+                reason=r["reason"][:2000], control_number=r.get("control_number", "")[:100],
             )
             for r in rejected
         )
@@ -284,10 +265,8 @@ class BatchWriter:
     def _check_barcodes(self, creates: list[dict], updates: list[dict]) -> list[dict]:
         """Records whose item barcodes belong to another instance are rejected (never silently moved)."""
         records = creates + updates
-        barcodes = {
-            r_id: [i["barcode"] for h in r["holdings"] for i in h["items"] if i["barcode"]]
-            for r_id, r in ((id(r), r) for r in records)
-        }
+        barcodes = {r_id: [i["barcode"] for h in r["holdings"] for i in h["items"] if i["barcode"]]
+                    for r_id, r in ((id(r), r) for r in records)}
         wanted = {b for codes in barcodes.values() for b in codes}
         if not wanted:
             return []
@@ -309,18 +288,11 @@ class BatchWriter:
                     break
             if conflict:
                 r["_rejected"] = True
-                rejected.append(
-                    {
-                        "status": "rejected",
-                        "position": r["position"],
-                        "offset": r["offset"],
-                        "raw": r["raw"],
-                        "kind": "iso2709",
-                        "control_number": r["key"],
-                        "reason": _("item barcode %(barcode)s is already used by another record")
-                        % {"barcode": conflict},
-                    }
-                )
+                rejected.append({
+                    "status": "rejected", "position": r["position"], "offset": r["offset"], "raw": r["raw"],
+                    "kind": "iso2709", "control_number": r["key"],
+                    "reason": _("item barcode %(barcode)s is already used by another record") % {"barcode": conflict},
+                })
             else:
                 for barcode in barcodes[id(r)]:
                     claimed[barcode] = id(r)
