@@ -31,53 +31,17 @@ NOT_BIBLIOGRAPHIC = {
 
 
 INSTANCE_FIELDS = (
-    "record_format",
-    "title",
-    "other_title",
-    "parallel_titles",
-    "volume",
-    "responsibility",
-    "authors",
-    "edition",
-    "publisher",
-    "place",
-    "year",
-    "extent",
-    "series",
-    "isbns",
-    "issns",
-    "languages",
-    "clc",
-    "ddc",
-    "lcc",
-    "subjects",
-    "summary",
-    "material_type",
-    "control_numbers",
-    "price",
-    "encoding_level",
+    "record_format", "title", "other_title", "parallel_titles", "volume", "responsibility", "authors", "edition",
+    "publisher", "place", "year", "extent", "series", "isbns", "issns", "languages", "clc", "ddc", "lcc",
+    "subjects", "summary", "material_type", "control_numbers", "price", "encoding_level",
 )
 # Rows are prepared here, in PostgreSQL's COPY text format, so the writing process only adds ids,
 # hrids, the raw record and timestamps. These are the columns each prepared line holds, in order.
-INSTANCE_COLUMNS = (
-    "fingerprint",
-    "control_number",
-    "source_encoding",
-    "deleted",
-    "discovery_suppress",
-    *INSTANCE_FIELDS,
-)
+INSTANCE_COLUMNS = ("fingerprint", "control_number", "source_encoding", "deleted", "discovery_suppress",
+                    *INSTANCE_FIELDS)
 HOLDINGS_COLUMNS = ("location", "call_number", "notes", "discovery_suppress")
-ITEM_COLUMNS = (
-    "barcode",
-    "status",
-    "reference_only",
-    "volume",
-    "copy_number",
-    "price",
-    "acquired_on",
-    "discovery_suppress",
-)
+ITEM_COLUMNS = ("barcode", "status", "reference_only", "volume", "copy_number", "price", "acquired_on",
+                "discovery_suppress")
 
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
 _COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""}
@@ -107,29 +71,14 @@ def copy_field(value) -> str:
 
 
 def holdings_line(holdings: dict) -> str:
-    return "\t".join(
-        (
-            copy_field(holdings["location"]),
-            copy_field(holdings["call_number"]),
-            copy_field(holdings["notes"]),
-            "f",
-        )
-    )
+    return "\t".join((copy_field(holdings["location"]), copy_field(holdings["call_number"]),
+                      copy_field(holdings["notes"]), "f"))
 
 
 def item_line(item: dict) -> str:
-    return "\t".join(
-        (
-            copy_field(item["barcode"]),
-            item["status"],
-            "t" if item["reference_only"] else "f",
-            copy_field(item["volume"]),
-            copy_field(item["copy_number"]),
-            copy_field(item["price"]),
-            copy_field(item["acquired_on"]),
-            "f",
-        )
-    )
+    return "\t".join((copy_field(item["barcode"]), item["status"], "t" if item["reference_only"] else "f",
+                      copy_field(item["volume"]), copy_field(item["copy_number"]), copy_field(item["price"]),
+                      copy_field(item["acquired_on"]), "f"))
 
 
 def prepared_rows(instance: dict, holdings: list[dict], encoding: str) -> tuple[str, str, list]:
