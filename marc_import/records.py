@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -428,6 +429,9 @@ def parse_iso2709(raw: bytes, *, encoding: str = "auto", flavour: str = "marc21"
     return record, enc
 
 
+_NON_ASCII_CODE = re.compile("\x1f[^\x00-\x7f]")
+
+
 def _parse_whole(leader: bytes, directory: bytes, data: bytes, decode) -> pymarc.Record | None:
     """The common case in one pass: fields stored in directory order, one after another, in a
     character set whose bytes never contain the separators (UTF-8, GB18030), so the whole data
@@ -441,33 +445,28 @@ def _parse_whole(leader: bytes, directory: bytes, data: bytes, decode) -> pymarc
     except UnicodeDecodeError:
         return None
     chunks = text.split("\x1e")
-    if len(chunks) != count:
+    if len(chunks) != count or _NON_ASCII_CODE.search(text):
         return None
+    # The directory must be exactly what the separators say: rebuilt in one formatting call.
+    tags = [directory[i : i + 3] for i in range(0, count * 12, 12)]
     lengths = [len(c) + 1 for c in data[:-2].split(FT)]
-    start = 0
-    for i in range(count):
-        entry = directory[i * 12 : i * 12 + 12]
-        if entry[3:7] != b"%04d" % lengths[i] or entry[7:12] != b"%05d" % start:
-            return None
-        start += lengths[i]
+    starts = list(itertools.accumulate(lengths, initial=0))[:-1]
+    triples = zip(tags, lengths, starts, strict=True)
+    expected = (b"%s%04d%05d" * count) % tuple(itertools.chain.from_iterable(triples))
+    if expected != directory:
+        return None
     record = pymarc.Record(leader=leader.decode("ascii"), force_utf8=True)
     fields = record.fields
-    normalize = not text.isascii() and not unicodedata.is_normalized("NFC", text)
-    for i, chunk in enumerate(chunks):
-        tag = directory[i * 12 : i * 12 + 3].decode("ascii", "replace")
-        if normalize:
-            chunk = unicodedata.normalize("NFC", chunk)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        chunks = [unicodedata.normalize("NFC", chunk) for chunk in chunks]
+    for tag, chunk in zip([t.decode("ascii", "replace") for t in tags], chunks, strict=True):
         if tag < "010" and tag.isdigit():
             fields.append(pymarc.Field(tag=tag, data=chunk))
             continue
         if "\x1f" not in chunk and len(chunk) < 2:
             return None
         head, *subs = chunk.split("\x1f")
-        subfields = [_Subfield(s[0], s[1:]) for s in subs if s]
-        for sub in subfields:
-            if not sub.code.isascii():
-                return None
-        fields.append(_make_field(tag, (head[:2] + "  ")[:2], subfields))
+        fields.append(_make_field(tag, (head[:2] + "  ")[:2], [_Subfield(s[0], s[1:]) for s in subs if s]))
     return record if fields else None
 
 
