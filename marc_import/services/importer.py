@@ -159,11 +159,23 @@ def _copy_lines(model, columns: list[str], lines: list[str]) -> None:
             copy.write("".join(lines))
 
 
+# Schema-qualified id sequence names by (schema, table): asked once, not for every batch. A name,
+# not an oid, so a schema dropped and made again under the same name still finds its sequence.
+_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
+def _id_sequence(cursor, table: str) -> str:
+    key = (connection.schema_name, table)
+    if key not in _SEQUENCES:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        (_SEQUENCES[key],) = cursor.fetchone()
+    return _SEQUENCES[key]
+
+
 def _new_rows(model, kind: str, count: int) -> list[tuple[int, str]]:
     """(id, hrid) for ``count`` new rows: ids from the table's own sequence, hrids from the schema's."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
-        (sequence,) = cursor.fetchone()
+        sequence = _id_sequence(cursor, model._meta.db_table)
         # The sequence name goes in as a constant, so PostgreSQL resolves it once, not per row.
         cursor.execute(
             f"SELECT nextval(%s::regclass), nextval('hrid_{kind}_seq') FROM generate_series(1, %s)",
