@@ -120,39 +120,31 @@ COMPANIONS = {("unimarc", "title"): "a", ("unimarc", "responsibility"): "fg", ("
               ("marc21", "other_title"): "b", ("marc21", "year"): "c", ("unimarc", "year"): "d"}
 
 
+# The fields the mappings read each list field from, by tag; MARC 21 subjects (any 6XX), CLC
+# classes (084 with $2 clc) and parallel titles (246 with second indicator 1) are tested below.
+LIST_TAGS = {
+    "marc21": {"authors": {"100", "110", "111", "700", "710", "711"}, "series": {"440", "490", "830"},
+               "languages": {"041"}},
+    "unimarc": {"authors": {"700", "701", "702", "710", "711", "712"},
+                "subjects": {"600", "601", "602", "604", "605", "606", "607", "608", "610"}, "clc": {"690"},
+                "series": {"225", "410"}, "languages": {"101"}, "parallel_titles": {"510"}},
+}
+
+
 def _in_group(flavour: str, name: str, field: pymarc.Field) -> bool:
     """Is ``field`` one the mapping reads list field ``name`` from?"""
-    tag = field.tag
     if field.is_control_field():
         return False
+    tag = field.tag
     if flavour == "marc21":
-        if name == "authors":
-            return tag in ("100", "110", "111", "700", "710", "711")
         if name == "subjects":
             return tag.startswith("6") and tag[1:].isdigit()
         if name == "clc":
             scheme = " ".join(field.get_subfields("2")).lower()
             return tag == "084" and (scheme.startswith(("clc", "cclc")) or "中图" in scheme)
-        if name == "series":
-            return tag in ("440", "490", "830")
-        if name == "languages":
-            return tag == "041"
         if name == "parallel_titles":
             return tag == "246" and field.indicator2 == "1"
-        return False
-    if name == "authors":
-        return tag in ("700", "701", "702", "710", "711", "712")
-    if name == "subjects":
-        return tag in ("600", "601", "602", "604", "605", "606", "607", "608", "610")
-    if name == "clc":
-        return tag == "690"
-    if name == "series":
-        return tag in ("225", "410")
-    if name == "languages":
-        return tag == "101"
-    if name == "parallel_titles":
-        return tag == "510"
-    return False
+    return tag in LIST_TAGS[flavour].get(name, ())
 
 
 def _pub(record: pymarc.Record) -> pymarc.Field:
