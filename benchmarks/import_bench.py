@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "union.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/1")
 
@@ -135,7 +135,7 @@ def main() -> None:
                       f"{args.big / result['seconds']:.0f} records/s)")
                 big.unlink()
     try:
-        from union.celery import app
+        from config.celery import app
 
         app.control.purge()  # the queued outbox-drain tasks nobody runs here
     except Exception:  # noqa: BLE001 - the broker may be absent; nothing was queued then

@@ -2,7 +2,7 @@
 """Set up and run the project on a fresh machine that has only Python 3.11.
 
     python3 deploy/dev.py demo   # build a demo consortium and serve it on http://127.0.0.1:8000
-    python3 deploy/dev.py test   # run ruff and the test suite
+    python3 deploy/dev.py test   # run ruff, the layer check and the test suite
 
 Each creates ``.venv`` (if missing), installs the project with its test extras, and runs. With no
 DATABASE_URL the embedded PostgreSQL server under ``var/`` is used.
@@ -52,6 +52,9 @@ def demo(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     if run(str(PY), "-m", "ruff", "check", ".") != 0:
+        return 1
+    # The layers of docs/ARCHITECTURE.md: a package never imports one above it.
+    if run(str(VENV / "bin" / "lint-imports")) != 0:
         return 1
     code = run(str(PY), "-m", "pytest", *args)
     if code == 5:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from union.exceptions import NotFound, UserError
+from core.exceptions import NotFound, UserError
 
 
 class UnknownProfile(UserError):

@@ -10,13 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.exceptions import UserError
 from marc_import.mapping.holdings import profiles
 from marc_import.models import ImportJob, QuarantinedRecord
 from marc_import.records import ENCODINGS, FORMATS
 from marc_import.services import jobs
 from tenants.models import Role
 from tenants.services import access
-from union.exceptions import UserError
 
 
 def _check(request) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from union.exceptions import UserError
+from core.exceptions import UserError
 
 
 class QuerySyntaxError(UserError):

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
 
-from union.exceptions import Conflict, UserError
+from core.exceptions import Conflict, UserError
 
 
 class InvalidLibraryCode(UserError):

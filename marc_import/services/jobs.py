@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from core.exceptions import NotFound
 from marc_import.exceptions import BadOption
 from marc_import.models import ImportJob, QuarantinedRecord
 from marc_import.services.importer import check_options, import_file
 from tenants.models import Library
-from union.exceptions import NotFound
 
 log = logging.getLogger(__name__)
 

@@ -16,12 +16,12 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.exceptions import UserError
 from search.contract import FACETS, SORTS, BoolNode, SearchQuery, Term
 from search.query import parse
 from search.services import search
 from tenants.catalogue.models import MaterialType
 from tenants.models import Library, Region
-from union.exceptions import UserError
 from union.models import UnionHolding, UnionRecord
 
 logger = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.exceptions import Conflict
 from tenants.api.permissions import IsCoordinator, IsLibraryAdmin, IsLibraryStaff
 from tenants.api.serializers import (
     LibrarySerializer,
@@ -18,7 +19,6 @@ from tenants.api.serializers import (
 from tenants.models import Membership, Region
 from tenants.services import access
 from tenants.services.provisioning import create_library
-from union.exceptions import Conflict
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):

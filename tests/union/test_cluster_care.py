@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import tenant_context
 
+from core.exceptions import Conflict
 from tenants.models import CatalogueChange
 from tests.union.conftest import assert_union_clean, update_instance
-from union.exceptions import Conflict
 from union.models import MatchReview, UnionHolding, UnionRecord
 from union.services import clusters
 from union.services.rebuild import rebuild

@@ -1,6 +1,6 @@
 """Sync through a real Celery worker: nothing is lost while it (or its queue) is down.
 
-Starts ``celery -A union worker -B`` as a subprocess on Redis and the test database, makes
+Starts ``celery -A config worker -B`` as a subprocess on Redis and the test database, makes
 changes in member libraries, stops the worker, makes more changes and throws the queued task
 messages away, restarts it and checks that everything arrives (the periodic drain finds the
 outbox rows). Also measures the latency from a committed local change to the updated union
@@ -46,12 +46,12 @@ class Worker:
         db = connection.settings_dict
         url = f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
         env = dict(os.environ, DATABASE_URL=url, CELERY_BROKER_URL=REDIS_URL, UNIONCAT_TESTING="1",
-                   DJANGO_SETTINGS_MODULE="union.settings", PYTHONPATH=str(ROOT))
+                   DJANGO_SETTINGS_MODULE="config.settings", PYTHONPATH=str(ROOT))
         self.runs += 1
         log = open(self.tmp_path / f"worker{self.runs}.log", "w")  # noqa: SIM115
         celery = Path(sys.executable).with_name("celery")
         self.proc = subprocess.Popen(
-            [str(celery), "-A", "union", "worker", "-B", "--pool=solo", "--loglevel=INFO",
+            [str(celery), "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO",
              "-s", str(self.tmp_path / "beat-schedule"), "-n", f"union-test-{os.getpid()}@%h"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
@@ -82,7 +82,7 @@ def wait_for(predicate, timeout=60.0, interval=0.02):
 @pytest.fixture
 def broker():
     """Queue tasks on Redis from this process too (tests otherwise run Celery eagerly)."""
-    from union.celery import app
+    from config.celery import app
 
     client = redis_client()
     client.delete("celery")

@@ -19,10 +19,10 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.exceptions import NotFound, PermissionDenied, UserError
 from tenants.models import Library, Region
 from tenants.services import access
 from union.api import serializers as s
-from union.exceptions import NotFound, PermissionDenied, UserError
 from union.matching import MatchRecord, compare
 from union.models import ConsortiumPolicy, MatchReview, Proposal, UnionHolding
 from union.services import cataloguing, clusters, export, quality

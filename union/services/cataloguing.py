@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from core.exceptions import Conflict, NotFound, PermissionDenied, UserError
 from tenants.catalogue.services.changes import record_changes
 from tenants.catalogue.services.hrid import next_hrids
 from tenants.models import Library, Role
 from tenants.services import access
-from union.exceptions import Conflict, NotFound, PermissionDenied, UserError
 from union.matching import normalize_isbn
 from union.models import ConsortiumPolicy, EditLock, Proposal, UnionRecord, UnionRecordVersion
 from union.services import clustering

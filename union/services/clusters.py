@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import Conflict, UserError
 from tenants.models import Library
-from union.exceptions import Conflict, UserError
 from union.models import ClusterDecision, MatchReview, UnionHolding, UnionMatchKey, UnionRecord, WrongMatchKey
 from union.services import clustering
 from union.services.records import read_members

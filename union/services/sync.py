@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from core import outbox
 from tenants.models import CatalogueChange, Library
 from union.models import UnionChange
 from union.services import clustering
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 CLUSTERING_LOCK = 0x756E696F6E  # "union"
+# The outbox of union record changes; the search indexer registers as its consumer.
+UNION_OUTBOX = "union"
 
 
 def pending_count() -> int:
@@ -66,7 +69,7 @@ def _drain_batch(batch_size: int) -> int:
         apply_changes(rows)
         connection.set_schema_to_public()
         if UnionChange.objects.filter(id__gt=before).exists():
-            transaction.on_commit(queue_search_sync)
+            outbox.notify(UNION_OUTBOX)
     return len(rows)
 
 
@@ -105,15 +108,3 @@ def apply_changes(rows: list[CatalogueChange]) -> None:
     CatalogueChange.objects.filter(pk__in=done).update(processed_at=now)
     if failed:
         CatalogueChange.objects.bulk_update(failed, ["attempts", "last_error"])
-
-
-def queue_search_sync() -> None:
-    """Ask the search indexer to drain the union outbox, if the search app provides that task."""
-    try:
-        from search.tasks import drain_union_outbox
-    except ImportError:
-        return
-    try:
-        drain_union_outbox.delay()
-    except Exception:  # the periodic drain catches up when the broker is back
-        log.warning("could not queue search.tasks.drain_union_outbox", exc_info=True)

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.exceptions import UserError
 from tenants.models import Library, Role
 from tenants.services import access
-from union.exceptions import UserError
 from union.matching import MatchRecord, compare
 from union.models import EditLock, MatchReview, Proposal
 from union.services import cataloguing, clusters, export, quality

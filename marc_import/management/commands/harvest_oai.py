@@ -7,9 +7,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from core.exceptions import UserError
 from marc_import.services.harvest import harvest
 from tenants.models import Library
-from union.exceptions import UserError
 
 
 class Command(BaseCommand):

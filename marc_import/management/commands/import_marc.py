@@ -12,10 +12,10 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from core.exceptions import UserError
 from marc_import.records import ENCODINGS, FORMATS
 from marc_import.services.importer import import_file
 from tenants.models import Library
-from union.exceptions import UserError
 
 
 class Command(BaseCommand):

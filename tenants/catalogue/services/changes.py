@@ -1,18 +1,22 @@
 """Record local catalogue changes in the outbox, in the caller's transaction.
 
 Call these from every service that creates, changes or withdraws an Instance or changes an
-item's availability. The row is written in the same transaction as the change; after commit a
-task is queued to drain the outbox (a periodic drain catches any task that was lost).
+item's availability. The row is written in the same transaction as the change; after commit the
+consumers registered for the outbox are woken (a periodic drain catches any task that was lost).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection
 from django_tenants.utils import get_public_schema_name
 
+from core import outbox
 from tenants.models import CatalogueChange, Library
+
+# The name consumers register under (the union catalogue drains it).
+CATALOGUE_OUTBOX = "catalogue"
 
 
 def current_library() -> Library:
@@ -37,20 +41,9 @@ def record_changes(instance_ids: Iterable[int], op: str, library: Library | None
             "SELECT %s, i, %s, now(), 0, '' FROM unnest(%s::bigint[]) AS i",
             [library.pk, op, ids],
         )
-    transaction.on_commit(_queue_drain)
+    outbox.notify(CATALOGUE_OUTBOX)
     return len(ids)
 
 
 def record_change(instance_id: int, op: str, library: Library | None = None) -> None:
     record_changes([instance_id], op, library)
-
-
-def _queue_drain() -> None:
-    # Imported late: the union app consumes this outbox, the catalogue does not depend on it.
-    from django.utils.module_loading import import_string
-
-    try:
-        task = import_string("union.tasks.drain_catalogue_outbox")
-    except ImportError:
-        return
-    task.delay()

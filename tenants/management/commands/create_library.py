@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from core.exceptions import UserError
 from tenants.models import Library
 from tenants.services.provisioning import create_library
-from union.exceptions import UserError
 
 
 class Command(BaseCommand):

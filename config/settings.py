@@ -1,6 +1,6 @@
 """Settings, read only from the environment (see the table in README.md).
 
-Every variable goes through a typed helper in ``union.env`` that refuses bad values at
+Every variable goes through a typed helper in ``config.env`` that refuses bad values at
 start-up. With no DATABASE_URL the embedded PostgreSQL server under ``var/`` is used; with no
 CELERY_BROKER_URL, Celery tasks run in-process.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from union.env import (
+from config.env import (
     database_from_url,
     env_bool,
     env_choice,
@@ -52,6 +52,7 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",  # API tokens belong to users, hence public
     "drf_spectacular",
+    "config",  # the project shell: the page frame, the shared static files, the demo command
     "tenants",  # regions, libraries, domains, memberships, the catalogue outbox
     "union",  # union records, clusters, master records, dashboards
     "search",  # the PostgreSQL search index and its sync state
@@ -84,14 +85,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "union.urls"
-WSGI_APPLICATION = "union.wsgi.application"
-ASGI_APPLICATION = "union.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "union" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -108,7 +109,7 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = env_url("DATABASE_URL", ("postgres", "postgresql"))
 if not DATABASE_URL:
-    from union.embedded import embedded_database_url
+    from config.embedded import embedded_database_url
 
     DATABASE_URL = embedded_database_url(BASE_DIR)
 DATABASES = {"default": database_from_url(DATABASE_URL)}
@@ -172,7 +173,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "union.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Union catalogue API",
@@ -184,7 +185,7 @@ SPECTACULAR_SETTINGS = {
 # --- Language -----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "union" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True

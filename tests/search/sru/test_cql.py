@@ -10,7 +10,7 @@ from search.contract import BoolNode, Term
 from search.sru.cql import Boolean, Clause, CQLSyntaxError, parse, translate
 from search.sru.diagnostics import Diagnostic
 
-SAMPLES = Path(__file__).parent / "data" / "cql2xcqlsample"
+SAMPLES = Path(__file__).parents[1] / "data" / "cql2xcqlsample"
 
 
 def sample_queries():

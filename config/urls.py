@@ -3,11 +3,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config import health, views
 from search.oai import views as oai_views
 from search.sru import views as sru_views
-from union import health, views
 
-handler500 = "union.api.errors.server_error"
+handler500 = "core.api.errors.server_error"
 
 api_v1 = [
     path("", include("tenants.api.urls")),

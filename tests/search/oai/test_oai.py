@@ -20,7 +20,7 @@ NS = {
     "m": "http://www.loc.gov/MARC21/slim",
     "u": "http://www.bncf.firenze.sbn.it/unimarc/slim",
 }
-MARC_XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "MARC21slim.xsd")))
+MARC_XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "MARC21slim.xsd")))
 
 
 def oai(client, **params):

@@ -18,7 +18,7 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "srw_dc": "info:srw/schema/1/dc-schema",
 }
-MARC_XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "MARC21slim.xsd")))
+MARC_XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "MARC21slim.xsd")))
 
 
 def sru(client, **params):

@@ -11,7 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from union.exceptions import UserError
+from core.exceptions import UserError
 
 log = logging.getLogger(__name__)
 

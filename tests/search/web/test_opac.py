@@ -107,10 +107,10 @@ def _ill_urlconf():
     """The site's URLs plus a stand-in ``ill:request-create`` (the ILL module comes later)."""
     from django.http import HttpResponse
 
-    import union.urls
+    import config.urls
 
     ill = ([path("request/", lambda request: HttpResponse("ok"), name="request-create")], "ill")
-    return [*union.urls.urlpatterns, path("ill/", include(ill))]
+    return [*config.urls.urlpatterns, path("ill/", include(ill))]
 
 
 def test_the_ill_action_appears_only_when_ill_exists_and_the_reader_is_signed_in(

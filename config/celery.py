@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "union.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from tenant_schemas_celery.app import CeleryApp  # noqa: E402
 
@@ -17,6 +17,6 @@ class UnionCeleryApp(CeleryApp):
     pass
 
 
-app = UnionCeleryApp("union")
+app = UnionCeleryApp("unioncat")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

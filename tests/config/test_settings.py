@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from union.env import database_from_url, env_bool, env_choice, env_int, env_list, env_url
+from config.env import database_from_url, env_bool, env_choice, env_int, env_list, env_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def _start(env_overrides: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "UNIONCAT_TESTING", "UNIONCAT_DEMO", "UNIONCAT_DEV"}}
     env.update({"DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1/x"), **env_overrides})
     return subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','union.settings'); "
+        [sys.executable, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings'); "
          "from django.conf import settings; settings.INSTALLED_APPS"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
@@ -95,7 +95,7 @@ def test_no_broker_means_tasks_run_in_process(settings):
 def test_the_console_script_names_the_bad_setting():
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "UNIONCAT_DEV", "UNIONCAT_TESTING"}}
     result = subprocess.run(
-        [sys.executable, "-c", "from union.cli import main; main(['unioncat', 'check'])"],
+        [sys.executable, "-c", "from config.cli import main; main(['unioncat', 'check'])"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 1

@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
 
+from config.demo import DEMO_PASSWORD, LIBRARIES, build_demo
 from tenants.models import Library, Membership, Region, Role
-from union.services.demo import DEMO_PASSWORD, LIBRARIES, build_demo
 
 pytestmark = pytest.mark.django_db
 

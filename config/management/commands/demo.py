@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from union.services.demo import DEMO_PASSWORD, build_demo
+from config.demo import DEMO_PASSWORD, build_demo
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from tenants.services import access
 
 def home(request):
     libraries = Library.objects.filter(is_active=True).select_related("region").order_by("region__code", "code")
-    return render(request, "union/home.html", {"libraries": libraries})
+    return render(request, "home.html", {"libraries": libraries})
 
 
 @login_required
@@ -19,7 +19,7 @@ def library_home(request, code):
 
     return render(
         request,
-        "union/library_home.html",
+        "library_home.html",
         {"library": request.library, "instance_count": Instance.objects.filter(deleted=False).count(),
          "roles": sorted(access.roles_in(request.user, request.library)),
          "can_catalogue": access.has_role(request.user, request.library, "cataloguer")},
