@@ -10,7 +10,7 @@ def main() -> None:
     # manage.py is the tool of a checkout: without SECRET_KEY it uses a development key.
     # Deployments use the ``unioncat`` script, which insists on a real one.
     os.environ.setdefault("UNIONCAT_DEV", "1")
-    from union.cli import main as cli_main
+    from config.cli import main as cli_main
 
     cli_main(sys.argv)
 
