@@ -77,11 +77,8 @@ def build_demo(load_records: bool = True, progress=print) -> list[Login]:
 
 
 def load_sample_records(libraries: list[tuple[Library, str]], progress=print) -> None:
-    try:
-        from marc_import.services.samples import load_samples
-    except ImportError:
-        progress("sample records are not available in this build")
-        return
+    from marc_import.services.samples import load_samples
+
     for library, which in libraries:
         job = load_samples(library, which=which)
         progress(f"{library.code}: {getattr(job, 'created', '?')} records from {which} samples")
