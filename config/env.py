@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -117,3 +117,25 @@ def database_from_url(url: str) -> dict:
         "CONN_MAX_AGE": 0,
         "TEST": {"NAME": query.get("test_name") or f"test_{name}"},
     }
+
+
+def database_url(settings_dict: Mapping) -> str:
+    """The postgresql:// URL of a Django DATABASES entry; ``database_from_url`` reads it back.
+
+    Used to hand the database a process is using to a child process. A HOST that starts with
+    ``/`` is a unix-socket directory (the embedded server's), which a URL carries as ``?host=``;
+    an empty HOST stays empty, meaning libpq's default socket.
+    """
+    user = quote(settings_dict.get("USER") or "postgres", safe="")
+    password = settings_dict.get("PASSWORD") or ""
+    credentials = f"{user}:{quote(password, safe='')}" if password else user
+    host = settings_dict.get("HOST") or ""
+    port = str(settings_dict.get("PORT") or "")
+    name = quote(settings_dict["NAME"], safe="")
+    query = ""
+    if host.startswith("/"):
+        query, host = f"?host={quote(host, safe='/')}", ""
+    elif ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    location = f"{host}:{port}" if port else host
+    return f"postgresql://{credentials}@{location}/{name}{query}"

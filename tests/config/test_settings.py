@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import database_from_url, env_bool, env_choice, env_int, env_list, env_url
+from config.env import database_from_url, database_url, env_bool, env_choice, env_int, env_list, env_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,6 +50,29 @@ def test_database_url_with_socket_directory():
     assert db["HOST"] == "/tmp/pgdata" and db["NAME"] == "unioncat" and db["USER"] == "postgres"
     db = database_from_url("postgres://u:p%40ss@db.example:6543/cat")
     assert (db["HOST"], db["PORT"], db["PASSWORD"], db["NAME"]) == ("db.example", "6543", "p@ss", "cat")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        # The embedded server: HOST is the directory of its unix socket.
+        {"USER": "postgres", "PASSWORD": "", "HOST": "/srv/uni cat/var/pgdata", "PORT": "", "NAME": "test_unioncat"},
+        {"USER": "postgres", "PASSWORD": "", "HOST": "/run/pg", "PORT": "5433", "NAME": "cat"},
+        {"USER": "lib@rian", "PASSWORD": "p@ss:/?#&=w", "HOST": "db.example", "PORT": "6543", "NAME": "cat"},
+        {"USER": "u", "PASSWORD": "", "HOST": "::1", "PORT": 5432, "NAME": "cat"},
+        {"USER": "u", "PASSWORD": "", "HOST": "", "PORT": "", "NAME": "cat"},
+    ],
+)
+def test_a_database_entry_survives_the_trip_through_a_url(entry):
+    url = database_url(entry)
+    assert env_url("DATABASE_URL", ("postgres", "postgresql"), environ={"DATABASE_URL": url}) == url
+    back = database_from_url(url)
+    assert {key: back[key] for key in entry} == {**entry, "PORT": str(entry["PORT"])}
+
+
+def test_a_socket_directory_is_not_taken_for_a_host_name():
+    url = database_url({"USER": "postgres", "HOST": "/tmp/pgdata", "PORT": "", "NAME": "unioncat"})
+    assert url == "postgresql://postgres@/unioncat?host=/tmp/pgdata"
 
 
 def _start(env_overrides: dict) -> subprocess.CompletedProcess:

@@ -19,20 +19,27 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from config.env import database_url
 from tests.union.conftest import assert_union_clean, create_instance, update_instance
 from union.models import UnionHolding
 
-REDIS_URL = os.environ.get("UNION_TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
+# CI exports TEST_REDIS_URL: there Redis must be up, so an unreachable one fails the test. Without
+# it the usual local Redis is tried and the test is skipped if there is none.
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/2"
+REDIS_REQUIRED = bool(os.environ.get("TEST_REDIS_URL"))
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def redis_client():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
     try:
         client.ping()
-    except Exception:
-        pytest.skip("Redis is not reachable")
+    except redis.RedisError as exc:
+        if REDIS_REQUIRED:
+            pytest.fail(f"TEST_REDIS_URL={REDIS_URL} is set but Redis does not answer: {exc}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} (set TEST_REDIS_URL to require it)")
     return client
 
 
@@ -43,9 +50,8 @@ class Worker:
         self.runs = 0
 
     def start(self):
-        db = connection.settings_dict
-        url = f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        env = dict(os.environ, DATABASE_URL=url, CELERY_BROKER_URL=REDIS_URL, UNIONCAT_TESTING="1",
+        # The test database, wherever it is: a TCP server or the embedded one's socket directory.
+        env = dict(os.environ, DATABASE_URL=database_url(connection.settings_dict), CELERY_BROKER_URL=REDIS_URL, UNIONCAT_TESTING="1",
                    DJANGO_SETTINGS_MODULE="config.settings", PYTHONPATH=str(ROOT))
         self.runs += 1
         log = open(self.tmp_path / f"worker{self.runs}.log", "w")  # noqa: SIM115
