@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.workflow import TransitionRecord
+
 
 class RecordFormat(models.TextChoices):
     MARC21 = "marc21", "MARC 21"
@@ -147,5 +149,23 @@ class Item(models.Model):
         return f"{self.hrid} {self.barcode or ''}"
 
     @property
+    def available(self) -> bool:
+        from tenants.catalogue.workflow import is_available
+
+        return is_available(self.status)
+
+    @property
     def loanable(self) -> bool:
-        return not self.reference_only and self.status == ItemStatus.AVAILABLE
+        from tenants.catalogue.workflow import is_loanable
+
+        return is_loanable(self.status, self.reference_only)
+
+
+class ItemStatusChange(TransitionRecord):
+    """Every change of an item's status: from, to, by which action, who, when and why."""
+
+    subject = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("item status change")
+        verbose_name_plural = _("item status changes")

@@ -97,12 +97,10 @@ def update_instance(library, instance, **fields):
 
 
 def set_item_status(library, item, status):
-    from tenants.catalogue.models import Item
+    from tenants.catalogue.services.items import set_item_status as change_status
 
     with tenant_context(library):
-        with transaction.atomic():
-            Item.objects.filter(pk=item.pk).update(status=status)
-            record_changes([item.holdings.instance_id], "holdings", library=library)
+        change_status(item, status)
 
 
 @pytest.fixture
