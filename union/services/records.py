@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django_tenants.utils import schema_context
 
 from tenants.models import Library
@@ -71,7 +71,8 @@ def read_members(library: Library, instance_ids: Iterable[int] | None = None, wi
     Ids that no longer exist are absent from the result; withdrawn or suppressed instances are
     returned with ``withdrawn`` set.
     """
-    from tenants.catalogue.models import HoldingsRecord, Instance, Item, ItemStatus
+    from tenants.catalogue.models import HoldingsRecord, Instance, Item
+    from tenants.catalogue.workflow import available_q, held_q, loanable_q
 
     ids = None if instance_ids is None else sorted(set(instance_ids))
     out: dict[int, MemberRecord] = {}
@@ -96,15 +97,15 @@ def read_members(library: Library, instance_ids: Iterable[int] | None = None, wi
         if not out:
             return out
         wanted = list(out) if ids is not None else None
-        items = Item.objects.exclude(status=ItemStatus.WITHDRAWN).exclude(discovery_suppress=True)
+        items = Item.objects.filter(held_q()).exclude(discovery_suppress=True)
         holdings = HoldingsRecord.objects.exclude(discovery_suppress=True)
         if wanted is not None:
             items = items.filter(holdings__instance_id__in=wanted)
             holdings = holdings.filter(instance_id__in=wanted)
         counts = items.values("holdings__instance_id").annotate(
             total=Count("id"),
-            available=Count("id", filter=Q(status=ItemStatus.AVAILABLE)),
-            loanable=Count("id", filter=Q(status=ItemStatus.AVAILABLE, reference_only=False)),
+            available=Count("id", filter=available_q()),
+            loanable=Count("id", filter=loanable_q()),
         )
         for row in counts.iterator(chunk_size=5000):
             member = out.get(row["holdings__instance_id"])
