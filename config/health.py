@@ -38,7 +38,26 @@ def check_search() -> dict:
         return {"ok": False, "backend": settings.SEARCH_BACKEND, "error": str(exc)[:200]}
 
 
+def check_outboxes() -> dict:
+    """Pending and dead-lettered rows of each outbox.
+
+    Dead letters are reported, not failed on: they are data for staff to fix (then
+    ``manage.py requeue_outbox``), and taking the instance out of service would not help.
+    """
+    from union.services.outboxes import outbox_counts
+
+    try:
+        return {"ok": True, **outbox_counts()}
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return {"ok": False, "error": str(exc)[:200]}
+
+
 def healthz(request):
-    checks = {"database": check_database(), "broker": check_broker(), "search": check_search()}
+    checks = {
+        "database": check_database(),
+        "broker": check_broker(),
+        "search": check_search(),
+        "outboxes": check_outboxes(),
+    }
     ok = all(c.get("ok") for c in checks.values())
     return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from core import outbox
+
 LIBRARY_CODE_RE = r"^[a-z][a-z0-9_]{1,39}$"
 SCHEMA_PREFIX = "lib_"
 
@@ -178,7 +180,7 @@ class Membership(models.Model):
         return f"{self.user} {self.role} {self.library or self.region}"
 
 
-class CatalogueChange(models.Model):
+class CatalogueChange(outbox.OutboxRow):
     """Transactional outbox of local catalogue changes (public schema).
 
     A row is written in the same transaction as the change in the member's schema, so the union
@@ -194,14 +196,9 @@ class CatalogueChange(models.Model):
     instance_id = models.BigIntegerField()
     op = models.CharField(max_length=10, choices=Op.choices)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["id"], condition=models.Q(processed_at__isnull=True), name="catchange_pending"),
-        ]
+        indexes = outbox.outbox_indexes("catchange")
 
     def __str__(self) -> str:
         return f"{self.library_id}:{self.instance_id} {self.op}"

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core import outbox
 from tenants.models import Library
 
 
@@ -84,19 +85,13 @@ class UnionHolding(models.Model):
         return f"{self.library_id}/{self.instance_id} -> {self.union_record_id}"
 
 
-class UnionChange(models.Model):
+class UnionChange(outbox.OutboxRow):
     """Outbox of union record changes, drained by the search indexer."""
 
     union_record_id = models.BigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["id"], condition=models.Q(processed_at__isnull=True), name="unionchange_pending"),
-        ]
+        indexes = outbox.outbox_indexes("unionchange")
 
     def __str__(self) -> str:
         return f"union record {self.union_record_id}"

@@ -1,28 +1,26 @@
 """Keeping the search index in step with the union catalogue.
 
 The union app writes a ``UnionChange`` row in the same transaction as each union record
-change. ``drain_union_outbox`` takes a batch of pending rows with ``SELECT ... FOR UPDATE SKIP
-LOCKED`` (so several workers can drain at once without taking the same rows), writes the
-current documents of those records to the backend and marks the rows processed. If the
-backend fails, the rows stay pending with the attempt counted and the error kept, and the next
-run (on commit, or the 5-second beat) retries them: nothing is lost. Indexing is idempotent:
-it always writes the record's current state.
+change. ``drain_union_outbox`` hands batches of pending rows (``core.outbox.drain``: ``SELECT
+... FOR UPDATE SKIP LOCKED``, so several workers can drain at once) to ``index_changes``,
+which writes the current documents of those records to the backend. While the backend is down
+the rows stay pending with the attempt counted and the error kept, and the next run (on
+commit, or the 5-second beat) retries them: nothing is lost. A record the backend refuses
+fails alone and is dead-lettered after repeated failures (``manage.py requeue_outbox union``
+brings it back). Indexing is idempotent: it always writes the record's current state.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
+from core import outbox
 from search.backends import get_backend
 from search.documents import documents_for, iter_all_documents
+from search.exceptions import SearchUnavailable
 from union.models import UnionChange, UnionRecord
-
-log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 
@@ -32,38 +30,33 @@ def drain_union_outbox(
 ) -> dict:
     """Index pending union record changes; returns counts (processed, failed, pending)."""
     engine = get_backend(backend)
-    processed = failed = 0
-    for _batch in range(max_batches):
+    drained = outbox.drain(
+        UnionChange, lambda changes: index_changes(engine, changes), batch_size=batch_size, max_batches=max_batches
+    )
+    pending = outbox.pending(UnionChange).count()
+    return {"processed": drained.processed, "failed": drained.failed, "pending": pending}
+
+
+def index_changes(engine, changes: list[UnionChange]) -> None:
+    """Write the current documents of the changed records; raises if the backend refuses them.
+
+    A failure is blamed on the rows only while the backend says it is up; otherwise it is the
+    backend's (``DestinationUnavailable``), so an outage never dead-letters anything.
+    """
+    record_ids = list(dict.fromkeys(c.union_record_id for c in changes))
+    try:
+        # A savepoint: a failing PostgreSQL backend must not abort the outbox transaction (the
+        # status check below still has to run in it).
         with transaction.atomic():
-            changes = list(
-                UnionChange.objects.select_for_update(skip_locked=True)
-                .filter(processed_at__isnull=True)
-                .order_by("id")[:batch_size]
-            )
-            if not changes:
-                break
-            record_ids = list(dict.fromkeys(c.union_record_id for c in changes))
-            try:
-                # A savepoint: a failing PostgreSQL backend must not abort the outbox transaction.
-                with transaction.atomic():
-                    docs, gone = documents_for(record_ids)
-                    engine.index(docs)
-                    engine.delete(gone)
-            except Exception as exc:  # noqa: BLE001 - any backend failure leaves the rows to retry
-                log.warning("search indexing failed for %d changes: %s", len(changes), exc)
-                UnionChange.objects.filter(pk__in=[c.pk for c in changes]).update(
-                    attempts=F("attempts") + 1, last_error=str(exc)[:2000]
-                )
-                failed += len(changes)
-                break
-            UnionChange.objects.filter(pk__in=[c.pk for c in changes]).update(
-                processed_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
-            )
-            processed += len(changes)
-        if len(changes) < batch_size:
-            break
-    pending = UnionChange.objects.filter(processed_at__isnull=True).count()
-    return {"processed": processed, "failed": failed, "pending": pending}
+            docs, gone = documents_for(record_ids)
+            engine.index(docs)
+            engine.delete(gone)
+    except SearchUnavailable as exc:
+        raise outbox.DestinationUnavailable(str(exc)) from exc
+    except Exception as exc:
+        if not engine.status().get("ok"):
+            raise outbox.DestinationUnavailable(str(exc)) from exc
+        raise
 
 
 def reindex_all(

@@ -5,15 +5,19 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
+from core import outbox
 from search.backends import BACKENDS
 from search.services.indexing import index_drift
+from union.models import UnionChange
 
 
 class Command(BaseCommand):
     help = (
         "Compare indexed versions with the database. Exits 1 if records are missing from the "
-        "index, stale (an older version) or extra (deleted records still indexed)."
+        "index, stale (an older version) or extra (deleted records still indexed), or if union "
+        "record changes were dead-lettered (the backend refused them repeatedly)."
     )
 
     def add_arguments(self, parser):
@@ -23,7 +27,11 @@ class Command(BaseCommand):
     def handle(self, *args, backend=None, show=10, **options):
         drift = index_drift(backend)
         self.stdout.write(f"records: {drift['records']}  indexed: {drift['indexed']}")
-        bad = False
+        dead = outbox.dead_count(UnionChange)
+        self.stdout.write(_("dead-lettered union changes: %(count)d") % {"count": dead})
+        bad = bool(dead)
+        if dead:
+            self.stderr.write(_("fix what the search backend refused, then run manage.py requeue_outbox union"))
         for kind in ("missing", "stale", "extra"):
             ids = drift[kind]
             if ids:
