@@ -89,10 +89,10 @@ def load_sample_records(libraries: list[tuple[Library, str]], progress=print) ->
 def add_demo_items(library: Library) -> int:
     """Give every sample record without items one to three copies, some on loan, some reference-only,
     so that the demo shows live availability. Goes through the cataloguing service and the outbox."""
-    from django_tenants.utils import schema_context
+    from django_tenants.utils import schema_context, tenant_context
 
     from tenants.catalogue.models import Instance, Item, ItemStatus
-    from tenants.catalogue.services.changes import record_changes
+    from tenants.catalogue.services.items import set_item_status
     from union.services.cataloguing import add_item
 
     admin = Membership.objects.filter(library=library, role=Role.LIBRARY_ADMIN).select_related("user").first()
@@ -109,10 +109,9 @@ def add_demo_items(library: Library) -> int:
             add_item(library, instance_id, admin.user, barcode=f"{library.code[:3].upper()}{instance_id:05d}{copy}",
                      call_number=call_number, location=str(_("Stacks")), reference_only=(n % 7 == 6 and copy == 0))
             added += 1
-    with transaction.atomic(), schema_context(library.schema_name):
+    with transaction.atomic(), tenant_context(library):
         on_loan = [i for n, (i, _clc) in enumerate(bare) if n % 4 == 1]
-        Item.objects.filter(holdings__instance_id__in=on_loan, reference_only=False).update(
-            status=ItemStatus.CHECKED_OUT
-        )
-        record_changes(on_loan, "holdings", library=library)
+        lent = Item.objects.filter(holdings__instance_id__in=on_loan, reference_only=False).select_related("holdings")
+        for item in lent.order_by("id"):
+            set_item_status(item, ItemStatus.CHECKED_OUT, actor=admin.user)
     return added
