@@ -14,17 +14,23 @@ import logging
 from lxml import etree
 from pymarc import Field, Indicators, Record, Subfield
 
+from marc_import.marcxml import (
+    MARC21_NS,
+    MARC21_XSD,
+    UNIMARC_NS,
+    UNIMARC_XSD,
+    XSI_NS,
+    record_element,
+    xml_text,
+)
+from union.services.export import build
+
 logger = logging.getLogger(__name__)
 
-MARC21_NS = "http://www.loc.gov/MARC21/slim"
-MARC21_XSD = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
-UNIMARC_NS = "http://www.bncf.firenze.sbn.it/unimarc/slim"
-UNIMARC_XSD = "http://www.bncf.firenze.sbn.it/unimarc/slim/unimarcslim.xsd"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 OAI_DC_XSD = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 SRW_DC_NS = "info:srw/schema/1/dc-schema"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 UNIMARC_FORMATS = ("unimarc", "cnmarc")
 
@@ -82,11 +88,9 @@ def minimal_marc21(ur) -> Record:
     The same builder as the union catalogue's MARC export, without holdings (so a harvest page
     costs no query per record), plus a note saying that the master is UNIMARC.
     """
-    from union.services.export import build_marc21
-
-    record = build_marc21(ur, holdings=[])
+    record = build(ur, "marc21", holdings=[])
     if is_unimarc(ur):
-        record.add_field(
+        record.add_ordered_field(
             Field(
                 tag="588",
                 indicators=Indicators("0", " "),
@@ -102,45 +106,15 @@ def minimal_marc21(ur) -> Record:
     return record
 
 
-def _clean(text: str) -> str:
-    # XML 1.0 forbids most control characters, which damaged records sometimes carry.
-    return "".join(ch for ch in str(text) if ch in "\t\n\r" or ord(ch) >= 0x20)
-
-
-def marcxml_element(record: Record, namespace: str = MARC21_NS, schema_location: str | None = None):
-    """MARC slim XML (MARC21 or UNIMARC namespace) for a pymarc record."""
-    nsmap = {None: namespace}
-    if schema_location:
-        nsmap["xsi"] = XSI_NS
-    root = etree.Element(f"{{{namespace}}}record", nsmap=nsmap)
-    if schema_location:
-        root.set(f"{{{XSI_NS}}}schemaLocation", f"{namespace} {schema_location}")
-    leader = etree.SubElement(root, f"{{{namespace}}}leader")
-    leader.text = _clean(str(record.leader))
-    for fld in record.fields:
-        if fld.is_control_field():
-            el = etree.SubElement(root, f"{{{namespace}}}controlfield", tag=fld.tag)
-            el.text = _clean(fld.data or "")
-        else:
-            ind = list(fld.indicators or [" ", " "]) + [" ", " "]
-            el = etree.SubElement(
-                root, f"{{{namespace}}}datafield", tag=fld.tag, ind1=ind[0] or " ", ind2=ind[1] or " "
-            )
-            for sub in fld.subfields:
-                sf = etree.SubElement(el, f"{{{namespace}}}subfield", code=sub.code)
-                sf.text = _clean(sub.value)
-    return root
-
-
 def marc21_element(union_record, schema_location: bool = False):
-    return marcxml_element(marc21_record(union_record), MARC21_NS, MARC21_XSD if schema_location else None)
+    return record_element(marc21_record(union_record), MARC21_NS, MARC21_XSD if schema_location else None)
 
 
 def unimarc_element(union_record, schema_location: bool = False):
     record = unimarc_record(union_record)
     if record is None:
         return None
-    return marcxml_element(record, UNIMARC_NS, UNIMARC_XSD if schema_location else None)
+    return record_element(record, UNIMARC_NS, UNIMARC_XSD if schema_location else None)
 
 
 def dc_values(ur) -> list[tuple[str, str]]:
@@ -188,5 +162,5 @@ def dc_element(union_record, flavour: str = "oai_dc"):
     else:
         root = etree.Element(f"{{{SRW_DC_NS}}}dc", nsmap={"srw_dc": SRW_DC_NS, "dc": DC_NS})
     for name, value in dc_values(union_record):
-        etree.SubElement(root, f"{{{DC_NS}}}{name}").text = _clean(value)
+        etree.SubElement(root, f"{{{DC_NS}}}{name}").text = xml_text(value)
     return root
