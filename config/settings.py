@@ -1,7 +1,8 @@
 """Settings, read only from the environment (see the table in README.md).
 
 Every variable goes through a typed helper in ``config.env`` that refuses bad values at
-start-up. With no DATABASE_URL the embedded PostgreSQL server under ``var/`` is used; with no
+start-up. With no DATABASE_URL the embedded PostgreSQL server under ``var/`` (UNIONCAT_VAR_DIR)
+is used, and stopped when the last process using it exits; with no
 CELERY_BROKER_URL, Celery tasks run in-process.
 """
 
@@ -23,6 +24,8 @@ from config.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Data kept beside the code: the embedded database server and, by default, uploaded files.
+VAR_DIR = Path(env_str("UNIONCAT_VAR_DIR", "") or BASE_DIR / "var")
 TESTING = "pytest" in sys.modules or env_bool("UNIONCAT_TESTING", False)
 
 DEBUG = env_bool("DEBUG", False)
@@ -111,7 +114,7 @@ DATABASE_URL = env_url("DATABASE_URL", ("postgres", "postgresql"))
 if not DATABASE_URL:
     from config.embedded import embedded_database_url
 
-    DATABASE_URL = embedded_database_url(BASE_DIR)
+    DATABASE_URL = embedded_database_url(VAR_DIR)
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -198,7 +201,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_USE_FINDERS = True
 
 # --- Limits -------------------------------------------------------------------------------

@@ -5,13 +5,15 @@
     python3 deploy/dev.py test   # run ruff, the layer check and the test suite
 
 Each creates ``.venv`` (if missing), installs the project with its test extras, and runs. With no
-DATABASE_URL the embedded PostgreSQL server under ``var/`` is used.
+DATABASE_URL the embedded PostgreSQL server under ``var/`` is used. Ctrl-C or SIGTERM stops
+everything started here, the embedded database server included.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -22,9 +24,40 @@ VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+stopping: int | None = None  # the signal that asked us to stop, once one has
+
+
 def run(*cmd: str, **kwargs) -> int:
+    """Run a command in its own process group, passing Ctrl-C and SIGTERM on to all of it.
+
+    The group reaches whatever the command starts (a server and its threads, a test run), and
+    each of them then shuts down in its own way; the embedded database server stops itself when
+    the last process using it exits. A negative return value is the signal that ended the child.
+    """
+    if stopping is not None:
+        return 128 + stopping
     print("+", " ".join(cmd), flush=True)
-    return subprocess.call(list(cmd), cwd=ROOT, **kwargs)
+    children: list[subprocess.Popen] = []
+
+    def forward(signum, frame):
+        global stopping
+        stopping = signum
+        for child in children:
+            try:
+                os.killpg(child.pid, signum)
+            except ProcessLookupError:
+                pass  # the group is gone already
+
+    previous = {signum: signal.signal(signum, forward) for signum in STOP_SIGNALS}
+    try:
+        children.append(subprocess.Popen(list(cmd), cwd=ROOT, process_group=0, **kwargs))
+        if stopping is not None:  # the signal came while the child was being started
+            forward(stopping, None)
+        return children[0].wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def ensure_venv() -> None:
@@ -69,7 +102,8 @@ def main() -> int:
         return 2
     ensure_venv()
     command, rest = sys.argv[1], sys.argv[2:]
-    return demo(rest) if command == "demo" else test(rest)
+    code = demo(rest) if command == "demo" else test(rest)
+    return 128 + stopping if stopping is not None else code
 
 
 if __name__ == "__main__":
