@@ -8,7 +8,8 @@
 * ``pinyin_tokens``: titles are also findable by pinyin and pinyin initials ("xiyouji", "xyj"
   find 西游记): every suffix of a Chinese run, spelt out (up to ``PINYIN_SYLLABLES``
   syllables), matched by prefix at query time.
-* ``isbn_forms``/``issn_form``: ISBN-10 and ISBN-13 of a book are both indexed.
+* ``issn_form``: an ISSN without its hyphen (ISBNs are read by ``core.isbn.search_forms``,
+  which gives both the ISBN-10 and the ISBN-13 of a book).
 * ``clc_prefixes``: every prefix of a Chinese Library Classification number ("I24" finds I247.5);
   ``clc_class`` is its main class (one of the 22 letters).
 """
@@ -125,49 +126,11 @@ def pinyin_query(text: str) -> str | None:
     return None
 
 
-_ISBN_CHARS = re.compile(r"[\s\-‐‑–—]")
-
-
-def _isbn10_check(digits9: str) -> str:
-    total = sum((10 - i) * int(d) for i, d in enumerate(digits9))
-    check = (11 - total % 11) % 11
-    return "X" if check == 10 else str(check)
-
-
-def _isbn13_check(digits12: str) -> str:
-    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits12))
-    return str((10 - total % 10) % 10)
-
-
-def isbn_forms(value: str) -> set[str]:
-    """Both forms of an ISBN (hyphens dropped), for indexing and for queries.
-
-    Check digits are recomputed rather than trusted, so a book catalogued with a mistyped check
-    digit is still found by its correct ISBN; anything that is not 10 or 13 digits is returned
-    as typed (folded).
-    """
-    raw = _ISBN_CHARS.sub("", value or "").upper()
-    if not raw:
-        return set()
-    forms = {raw}
-    if re.fullmatch(r"\d{9}[\dX]", raw):
-        forms.add(raw[:9] + _isbn10_check(raw[:9]))
-        body = "978" + raw[:9]
-        forms.add(body + _isbn13_check(body))
-    elif re.fullmatch(r"97[89]\d{10}", raw):
-        forms.add(raw[:12] + _isbn13_check(raw[:12]))
-        if raw.startswith("978"):
-            forms.add(raw[3:12] + _isbn10_check(raw[3:12]))
-    return forms
-
-
-def looks_like_isbn(text: str) -> bool:
-    raw = _ISBN_CHARS.sub("", text or "").upper()
-    return bool(re.fullmatch(r"\d{9}[\dX]|97[89]\d{10}", raw))
+_ISSN_CHARS = re.compile(r"[\s\-‐‑–—]")
 
 
 def issn_form(value: str) -> str:
-    return _ISBN_CHARS.sub("", value or "").upper()
+    return _ISSN_CHARS.sub("", value or "").upper()
 
 
 def looks_like_issn(text: str) -> bool:

@@ -3,7 +3,8 @@
 A pure module (no database): the sync worker, ``rebuild_union``, the benchmark and the
 evaluation tests all cluster through it.
 
-* Strong keys: ISBN-13 (an ISBN-10 is converted, so both forms of one book give one key), ISSN,
+* Strong keys: ISBN-13 (``core.isbn``: an ISBN-10 is converted, so both forms of one book give
+  one key; a wrong check digit gives no key), ISSN,
   national bibliography / CALIS / OCLC numbers from 035, and the union record id a copied
   record carries.
 * A fingerprint for records without them: normalised title + first author + year + publisher.
@@ -26,6 +27,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
+
+from core.isbn import isbn13
 
 STRONG_PREFIXES = ("isbn:", "issn:", "nbn:", "calis:", "oclc:", "lccn:", "union:")
 # Below this title similarity a shared ISBN is taken to be printed wrongly on one of the books.
@@ -212,38 +215,6 @@ def normalize_edition(text: str) -> str:
 # --- Identifiers --------------------------------------------------------------------------
 
 
-def _isbn10_check(digits: str) -> bool:
-    total = sum((10 - i) * (10 if ch in "Xx" else int(ch)) for i, ch in enumerate(digits))
-    return total % 11 == 0
-
-
-def _isbn13_check_digit(first12: str) -> str:
-    total = sum(int(ch) * (1 if i % 2 == 0 else 3) for i, ch in enumerate(first12))
-    return str((10 - total % 10) % 10)
-
-
-@lru_cache(maxsize=200_000)
-def normalize_isbn(value: str) -> str | None:
-    """The ISBN-13 of an ISBN-10 or ISBN-13 with any hyphens, spaces or qualifier; None if invalid."""
-    if not value:
-        return None
-    text = unicodedata.normalize("NFKC", str(value)).upper()
-    match = re.search(r"(97[89][\d\- ]{10,16}|[\d][\d\- ]{8,12}[\dX])", text)
-    if not match:
-        return None
-    digits = re.sub(r"[^0-9X]", "", match.group(1))
-    if len(digits) == 10 and re.fullmatch(r"\d{9}[\dX]", digits):
-        if not _isbn10_check(digits):
-            return None
-        first12 = "978" + digits[:9]
-        return first12 + _isbn13_check_digit(first12)
-    if len(digits) == 13 and digits.isdigit() and digits[:3] in ("978", "979"):
-        if _isbn13_check_digit(digits[:12]) != digits[12]:
-            return None
-        return digits
-    return None
-
-
 def normalize_issn(value: str) -> str | None:
     if not value:
         return None
@@ -359,7 +330,7 @@ class MatchRecord:
         except (TypeError, ValueError):
             year = None
         publisher = normalize_publisher(data.get("publisher") or "")
-        isbns = sorted({i for i in (normalize_isbn(v) for v in _isbn_values(data.get("isbns"))) if i})
+        isbns = sorted({i for i in (isbn13(v) for v in _isbn_values(data.get("isbns"))) if i})
         issns = sorted({i for i in (normalize_issn(v) for v in data.get("issns") or []) if i})
         controls = sorted({k for k in (control_number_key(c) for c in data.get("control_numbers") or []) if k})
         volume = normalize_volume(data.get("volume") or "")

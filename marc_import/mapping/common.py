@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-import isbnlib
+from core.isbn import isbn13 as canonical_isbn13
 
 _TRAIL = " /:;,=+."
 # Non-sorting markers (NSB/NSE in UNIMARC, C1 controls in MARC 21) are not part of the text.
@@ -103,13 +103,9 @@ def isbn_entry(raw: str, qualifier: str = "", *, cancelled: bool = False) -> dic
     if match:
         value = match.group(1).strip()
         qual = qual or clean(match.group(2) or match.group(3) or "")
-    digits = isbnlib.canonical(value)
-    valid = False
-    isbn13 = ""
-    if not cancelled and (isbnlib.is_isbn10(digits) or isbnlib.is_isbn13(digits)):
-        isbn13 = isbnlib.to_isbn13(digits) or ""
-        valid = bool(isbn13)
-    return {"value": value, "isbn13": isbn13, "valid": valid, "qualifier": clean(qual)}
+    # A cancelled ISBN ($z) keeps valid=False even when its check digit is right.
+    isbn13 = "" if cancelled else canonical_isbn13(value) or ""
+    return {"value": value, "isbn13": isbn13, "valid": bool(isbn13), "qualifier": clean(qual)}
 
 
 def dedupe(values):

@@ -24,6 +24,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import BulkIndexError, scan, streaming_bulk
 from elasticsearch_dsl import Q, Search
 
+from core import isbn
 from search import analysis
 from search.contract import FACETS, SORTS, BoolNode, Node, SearchBackend, SearchQuery, SearchResult, Term
 from search.exceptions import BadSearchParameter, SearchUnavailable
@@ -128,7 +129,7 @@ def es_document(doc: dict) -> dict:
     )
     authors = " ".join([*doc["authors"], doc["responsibility"]])
     subjects = " ".join(doc["subjects"])
-    isbns = sorted({form for v in doc["isbns"] for form in analysis.isbn_forms(v)})
+    isbns = sorted({form for v in doc["isbns"] for form in isbn.search_forms(v)})
     issns = sorted({analysis.issn_form(v) for v in doc["issns"] if v})
     clc = sorted({p for code in doc["clc"] for p in analysis.clc_prefixes(code)})
     pinyin, pinyin_key, initials_key = analysis.pinyin_forms(doc["title"])
@@ -184,7 +185,7 @@ def alias_swap_actions(alias: str, old_indices: Iterable[str], new_index: str) -
 def _term_query(term: Term) -> Q:
     field, text = term.field, term.text or ""
     if field == "isbn":
-        forms = sorted(analysis.isbn_forms(text))
+        forms = sorted(isbn.search_forms(text))
         return Q("terms", isbns=forms) if forms else Q("match_none")
     if field == "issn":
         form = analysis.issn_form(text)
@@ -212,8 +213,8 @@ def _term_query(term: Term) -> Q:
             alternatives.append(Q("match", **{target: {"query": folded, "operator": "and"}}))
     if field == "any":
         codes = []
-        if analysis.looks_like_isbn(text):
-            codes += [c.lower() for c in sorted(analysis.isbn_forms(text))]
+        if isbn.is_isbn_shaped(text):
+            codes += [c.lower() for c in sorted(isbn.search_forms(text))]
         if analysis.looks_like_issn(text):
             codes.append(analysis.issn_form(text).lower())
         code = _clc_like(text)

@@ -28,6 +28,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import isbn
 from search import analysis
 from search.contract import FACETS, SORTS, BoolNode, Node, SearchBackend, SearchQuery, SearchResult, Term
 from search.exceptions import BadSearchParameter
@@ -112,7 +113,7 @@ def row_for(doc: dict) -> tuple:
     title_text = " ".join(t for t in titles if t)
     authors = " ".join(doc["authors"])
     subjects = " ".join(doc["subjects"])
-    isbns = sorted({form for value in doc["isbns"] for form in analysis.isbn_forms(value)})
+    isbns = sorted({form for value in doc["isbns"] for form in isbn.search_forms(value)})
     issns = sorted({analysis.issn_form(v) for v in doc["issns"] if v})
     clc = sorted({p for code in doc["clc"] for p in analysis.clc_prefixes(code)})
 
@@ -215,7 +216,7 @@ class _Compiler:
         field = term.field
         text = term.text or ""
         if field == "isbn":
-            forms = sorted(analysis.isbn_forms(text))
+            forms = sorted(isbn.search_forms(text))
             return ("isbns && %s::varchar[]", [forms]) if forms else ("FALSE", [])
         if field == "issn":
             form = analysis.issn_form(text)
@@ -243,8 +244,8 @@ class _Compiler:
             raise BadSearchParameter(_("Unknown search field “%(field)s”.") % {"field": field})
         if field == "any":
             alternatives = []
-            if analysis.looks_like_isbn(text):
-                alternatives += [_lexeme(f.lower()) for f in sorted(analysis.isbn_forms(text))]
+            if isbn.is_isbn_shaped(text):
+                alternatives += [_lexeme(f.lower()) for f in sorted(isbn.search_forms(text))]
             if analysis.looks_like_issn(text):
                 alternatives.append(_lexeme(analysis.issn_form(text).lower()))
             code = _clc_like(text)

@@ -47,20 +47,6 @@ def test_pinyin_query_accepts_latin_words_only():
     assert analysis.pinyin_query("978") is None
 
 
-@pytest.mark.parametrize("value", ["7020002207", "7-02-000220-7", "9787020002207", "978-7-02-000220-7"])
-def test_isbn_forms_give_both_isbn_10_and_13(value):
-    # 7020002207 has a mistyped check digit; the correct forms are still produced.
-    assert {"702000220X", "9787020002207"} <= analysis.isbn_forms(value)
-
-
-def test_isbn_forms_recompute_check_digits_and_handle_x():
-    assert "080442957X" in analysis.isbn_forms("9780804429573")
-    assert "9780804429573" in analysis.isbn_forms("080442957x")
-    assert analysis.isbn_forms("") == set()
-    assert analysis.looks_like_isbn("7-02-000220-7")
-    assert not analysis.looks_like_isbn("2001")
-
-
 def test_clc_prefixes_and_main_class():
     assert analysis.clc_prefixes("I247.5") == {"I", "I2", "I24", "I247", "I247.5"}
     assert analysis.clc_prefixes(" tp311.12 ") >= {"TP", "TP3", "TP311", "TP311.1", "TP311.12"}

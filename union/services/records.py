@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django_tenants.utils import schema_context
 
+from core.isbn import isbn13
 from tenants.models import Library
-from union.matching import MatchRecord, control_number_key, normalize_isbn, normalize_issn
+from union.matching import MatchRecord, control_number_key, normalize_issn
 
 # The bibliographic fields a union record takes from its master record.
 BIB_FIELDS = (
@@ -188,7 +189,7 @@ def union_fields(master_record: dict, members: list[dict]) -> dict:
     for record in ordered:
         for entry in record.get("isbns") or []:
             value = entry.get("isbn13") or entry.get("value") if isinstance(entry, dict) else entry
-            isbn = normalize_isbn(value or "")
+            isbn = isbn13(value or "")
             if isbn and isbn not in isbns:
                 isbns.append(isbn)
         for value in record.get("issns") or []:

@@ -31,7 +31,8 @@ ROOT = HERE.parents[2]
 SHARED = (ROOT / ".." / "shared" / "data").resolve()
 
 sys.path.insert(0, str(ROOT))
-from union.matching import normalize_isbn, normalize_title  # noqa: E402
+from core.isbn import isbn13 as normalize_isbn  # noqa: E402
+from union.matching import normalize_title  # noqa: E402
 
 s2t = OpenCC("s2t")
 
