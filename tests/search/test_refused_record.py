@@ -1,0 +1,89 @@
+"""A union record the search index refuses fails alone: the rest of its batch is indexed, it is
+dead-lettered after five tries, and ``requeue_outbox union`` brings it back once fixed.
+
+The refused record is a real catalogue mistake: two ISSNs run together in one field make a
+16-character ISSN, which the PostgreSQL index's ISSN column (12 characters) does not take.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from core import outbox
+from search.backends import get_backend
+from search.contract import SearchQuery
+from search.query import parse
+from search.services import drain_union_outbox
+from union.models import UnionChange, UnionHolding, UnionRecord
+
+
+@pytest.fixture
+def pg(db):
+    engine = get_backend("postgres")
+    engine.clear()
+    return engine
+
+
+@pytest.fixture
+def library(make_library, district_a):
+    return make_library("alpha", region=district_a)
+
+
+def make_record(library, n: int, title: str, **fields) -> UnionRecord:
+    record = UnionRecord.objects.create(urid=f"U{n:06d}", title=title, year=2000 + n, **fields)
+    UnionHolding.objects.create(union_record=record, library=library, instance_id=n, items_total=1, items_loanable=1)
+    UnionChange.objects.create(union_record_id=record.pk)
+    return record
+
+
+def hits(engine, text) -> set[int]:
+    return set(engine.search(SearchQuery(query=parse(text), limit=100)).ids)
+
+
+@pytest.fixture
+def batch(library):
+    before = make_record(library, 1, "西游记")
+    refused = make_record(library, 2, "中国图书馆学报", issns=["1001-8867 1001-8868"], material_type="serial")
+    after = make_record(library, 3, "红楼梦")
+    return before, refused, after
+
+
+def test_the_other_records_of_its_batch_are_indexed(pg, batch):
+    before, refused, after = batch
+    assert drain_union_outbox() == {"processed": 2, "failed": 1, "pending": 1}
+    assert hits(pg, "西游记") == {before.pk}
+    assert hits(pg, "红楼梦") == {after.pk}
+    assert refused.pk not in pg.indexed_versions()
+    change = UnionChange.objects.get(union_record_id=refused.pk)
+    assert change.processed_at is None and change.attempts == 1
+    assert "DataError" in change.last_error
+
+
+def test_after_five_failures_it_is_dead_lettered_and_no_longer_retried(pg, batch, capsys):
+    refused = batch[1]
+    for _ in range(outbox.MAX_ATTEMPTS):
+        drain_union_outbox()
+    change = UnionChange.objects.get(union_record_id=refused.pk)
+    assert change.attempts == outbox.MAX_ATTEMPTS and change.dead_at is not None
+    assert drain_union_outbox() == {"processed": 0, "failed": 0, "pending": 0}
+    change.refresh_from_db()
+    assert change.attempts == outbox.MAX_ATTEMPTS
+    with pytest.raises(SystemExit):
+        call_command("check_index", backend="postgres")
+    assert "dead-lettered union changes: 1" in capsys.readouterr().out
+
+
+def test_requeued_after_the_fix_it_is_indexed(pg, batch, capsys):
+    refused = batch[1]
+    for _ in range(outbox.MAX_ATTEMPTS):
+        drain_union_outbox()
+    refused.issns = ["1001-8867"]
+    refused.save()
+    call_command("requeue_outbox", "union")
+    assert "1 rows of the union outbox requeued" in capsys.readouterr().out
+    assert drain_union_outbox() == {"processed": 1, "failed": 0, "pending": 0}
+    assert hits(pg, "中国图书馆学报") == {refused.pk}
+    assert UnionChange.objects.get(union_record_id=refused.pk).last_error == ""
+    call_command("check_index", backend="postgres")
+    assert "dead-lettered union changes: 0" in capsys.readouterr().out
