@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from search.contract import FACETS
+from tenants.catalogue.models import MaterialType
+from tenants.models import Library, Region
+
 # The 22 main classes of the Chinese Library Classification (中国图书馆分类法).
 CLC_CLASS_NAMES = {
     "A": _("Marxism, Leninism, Mao Zedong Thought, Deng Xiaoping Theory"),
@@ -30,21 +34,10 @@ CLC_CLASS_NAMES = {
     "Z": _("General works"),
 }
 
-MATERIAL_TYPE_NAMES = {
-    "book": _("Book"),
-    "serial": _("Serial"),
-    "score": _("Music score"),
-    "map": _("Map"),
-    "video": _("Video"),
-    "audio": _("Audio"),
-    "electronic": _("Electronic resource"),
-    "manuscript": _("Manuscript"),
-    "mixed": _("Mixed materials"),
-    "other": _("Other"),
-}
-
+# MARC language codes (MARC 21 ``chi``; ISO 639-2/T ``zho`` as some CNMARC records write it).
 LANGUAGE_NAMES = {
     "chi": _("Chinese"),
+    "zho": _("Chinese"),
     "eng": _("English"),
     "jpn": _("Japanese"),
     "fre": _("French"),
@@ -52,26 +45,38 @@ LANGUAGE_NAMES = {
     "rus": _("Russian"),
     "kor": _("Korean"),
     "spa": _("Spanish"),
+    "mul": _("Several languages"),
 }
 
 AVAILABLE_NAMES = {"true": _("Available now"), "false": _("Not on the shelf")}
 
 
-def facet_labels(facets: dict[str, list[tuple[str, int]]]) -> dict[str, dict[str, str]]:
-    """facet -> value -> label, looking up library and district names in one query each."""
-    from tenants.models import Library, Region
+def material_type_name(code: str) -> str:
+    # The catalogue's own choices, so a new material type is labelled wherever it shows.
+    return str(dict(MaterialType.choices).get(code, code))
 
-    labels: dict[str, dict[str, str]] = {}
-    libs = [v for v, _n in facets.get("library", [])]
-    districts = [v for v, _n in facets.get("district", [])]
-    labels["library"] = (
-        dict(Library.objects.filter(code__in=libs).values_list("code", "name")) if libs else {}
-    )
-    labels["district"] = (
-        dict(Region.objects.filter(code__in=districts).values_list("code", "name")) if districts else {}
-    )
-    labels["clc_class"] = {k: str(v) for k, v in CLC_CLASS_NAMES.items()}
-    labels["material_type"] = {k: str(v) for k, v in MATERIAL_TYPE_NAMES.items()}
-    labels["language"] = {k: str(v) for k, v in LANGUAGE_NAMES.items()}
-    labels["available"] = {k: str(v) for k, v in AVAILABLE_NAMES.items()}
-    return labels
+
+def language_name(code: str) -> str:
+    return str(LANGUAGE_NAMES.get(code, code))
+
+
+def facet_labels(facets: dict[str, list[tuple[str, int]]]) -> dict[str, dict[str, str]]:
+    """facet -> value -> label for every value in ``facets`` (a value without a name is its own label),
+    looking up library and district names in one query each.
+
+    The API and the web catalogue both label facets here, so a value reads the same on each.
+    """
+
+    def values(facet: str) -> list[str]:
+        return [v for v, _n in facets.get(facet, [])]
+
+    names: dict[str, dict[str, str]] = {facet: {} for facet in FACETS}
+    if libs := values("library"):
+        names["library"] = dict(Library.objects.filter(code__in=libs).values_list("code", "name"))
+    if districts := values("district"):
+        names["district"] = dict(Region.objects.filter(code__in=districts).values_list("code", "name"))
+    names["material_type"] = {v: material_type_name(v) for v in values("material_type")}
+    names["language"] = {v: language_name(v) for v in values("language")}
+    names["clc_class"] = {k: str(v) for k, v in CLC_CLASS_NAMES.items()}
+    names["available"] = {k: str(v) for k, v in AVAILABLE_NAMES.items()}
+    return {facet: {v: names[facet].get(v, v) for v in values(facet)} for facet in FACETS}

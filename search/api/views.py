@@ -10,65 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from search import services
-from search.contract import BoolNode, SearchQuery, Term
 from search.documents import district_code
 from search.exceptions import BadSearchParameter
 from search.labels import facet_labels
-from search.query import parse
+from search.services.params import FIELDED, LIST_FILTERS, MAX_LIMIT, search_query
 
-from .serializers import (
-    FIELDED,
-    LIST_FACETS,
-    SearchParamsSerializer,
-    SearchResponseSerializer,
-    SuggestResponseSerializer,
-)
-
-
-def _first_error(errors) -> str:
-    for field, messages in errors.items():
-        message = messages[0] if isinstance(messages, list) else messages
-        if isinstance(message, dict):
-            message = next(iter(message.values()))
-            message = message[0] if isinstance(message, list) else message
-        return f"{field}: {message}"
-    return _("Bad search parameters.")
-
-
-def build_query(params: dict) -> SearchQuery:
-    """A SearchQuery from validated API parameters: the box and every fielded parameter ANDed."""
-    nodes = []
-    if params.get("q"):
-        node = parse(params["q"])
-        if node is not None:
-            nodes.append(node)
-    for field in FIELDED:
-        text = (params.get(field) or "").strip()
-        if not text:
-            continue
-        if field in ("isbn", "issn", "clc", "year"):
-            nodes.append(Term(field, text))
-        else:
-            node = parse(text, default_field=field)
-            if node is not None:
-                nodes.append(node)
-    query = nodes[0] if len(nodes) == 1 else (BoolNode("and", tuple(nodes)) if nodes else None)
-    filters = {name: params[name] for name in LIST_FACETS if params.get(name)}
-    if params.get("available") is True:
-        filters["available"] = ["true"]
-    year_from, year_to = params.get("year_from"), params.get("year_to")
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise BadSearchParameter(_("year_from must not be after year_to."))
-    return SearchQuery(
-        query=query,
-        filters=filters,
-        year_from=year_from,
-        year_to=year_to,
-        sort=params["sort"],
-        offset=params["offset"],
-        limit=params["limit"],
-        facets=params["facets"],
-    )
+from .serializers import SearchResponseSerializer, SuggestResponseSerializer
 
 
 def hit(record, district_cache: dict | None = None) -> dict:
@@ -113,14 +60,14 @@ _PARAMS = [
         OpenApiParameter(
             f, OpenApiTypes.STR, many=True, explode=True, description="Filter (repeat or comma-separate)"
         )
-        for f in LIST_FACETS
+        for f in LIST_FILTERS
     ],
     OpenApiParameter(
         "available", OpenApiTypes.BOOL, description="Only records with a lendable item on the shelf"
     ),
     OpenApiParameter("sort", OpenApiTypes.STR, enum=["relevance", "year_desc", "year_asc", "title"]),
     OpenApiParameter("offset", OpenApiTypes.INT),
-    OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 100"),
+    OpenApiParameter("limit", OpenApiTypes.INT, description=f"1 to {MAX_LIMIT}"),
     OpenApiParameter("facets", OpenApiTypes.BOOL, description="Return facet counts (default true)"),
 ]
 
@@ -132,17 +79,13 @@ class SearchView(APIView):
 
     @extend_schema(parameters=_PARAMS, responses=SearchResponseSerializer, operation_id="search")
     def get(self, request):
-        params = SearchParamsSerializer(data=request.query_params)
-        if not params.is_valid():
-            raise BadSearchParameter(_first_error(params.errors))
-        query = build_query(params.validated_data)
+        query = search_query(request.query_params)
         result, records = services.search(query)
         labels = facet_labels(result.facets)
         cache: dict = {}
         facets = {
             name: [
-                {"value": value, "label": labels.get(name, {}).get(value, value), "count": count}
-                for value, count in values
+                {"value": value, "label": labels[name][value], "count": count} for value, count in values
             ]
             for name, values in result.facets.items()
         }

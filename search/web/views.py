@@ -17,17 +17,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import UserError
-from search.contract import FACETS, SORTS, BoolNode, SearchQuery, Term
-from search.query import parse
+from search.contract import FACETS, SearchQuery
+from search.labels import facet_labels, language_name, material_type_name
 from search.services import search
-from tenants.catalogue.models import MaterialType
-from tenants.models import Library, Region
+from search.services.params import asks_anything, list_values, max_page, search_query
 from union.models import UnionHolding, UnionRecord
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
-MAX_PAGE = 500
 ADVANCED_FIELDS = [
     ("title", gettext_lazy("Title")),
     ("author", gettext_lazy("Author")),
@@ -52,87 +50,6 @@ SORT_LABELS = {
     "year_asc": gettext_lazy("Oldest first"),
     "title": gettext_lazy("Title"),
 }
-LANGUAGES = {
-    "chi": gettext_lazy("Chinese"),
-    "zho": gettext_lazy("Chinese"),
-    "eng": gettext_lazy("English"),
-    "jpn": gettext_lazy("Japanese"),
-    "kor": gettext_lazy("Korean"),
-    "rus": gettext_lazy("Russian"),
-    "fre": gettext_lazy("French"),
-    "ger": gettext_lazy("German"),
-    "mul": gettext_lazy("Several languages"),
-}
-# The 22 main classes of the Chinese Library Classification.
-CLC_CLASSES = {
-    "A": gettext_lazy("Marxism, Leninism, Mao Zedong Thought, Deng Xiaoping Theory"),
-    "B": gettext_lazy("Philosophy and religion"),
-    "C": gettext_lazy("Social sciences (general)"),
-    "D": gettext_lazy("Politics and law"),
-    "E": gettext_lazy("Military science"),
-    "F": gettext_lazy("Economics"),
-    "G": gettext_lazy("Culture, science, education and sports"),
-    "H": gettext_lazy("Languages and linguistics"),
-    "I": gettext_lazy("Literature"),
-    "J": gettext_lazy("Art"),
-    "K": gettext_lazy("History and geography"),
-    "N": gettext_lazy("Natural sciences (general)"),
-    "O": gettext_lazy("Mathematics, physics and chemistry"),
-    "P": gettext_lazy("Astronomy and earth sciences"),
-    "Q": gettext_lazy("Biology"),
-    "R": gettext_lazy("Medicine and health"),
-    "S": gettext_lazy("Agriculture"),
-    "T": gettext_lazy("Industrial technology"),
-    "U": gettext_lazy("Transport"),
-    "V": gettext_lazy("Aviation and aerospace"),
-    "X": gettext_lazy("Environmental science and safety"),
-    "Z": gettext_lazy("General works"),
-}
-
-
-def _int(value: str | None, default: int | None = None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
-
-
-def build_query(params) -> tuple[SearchQuery, bool]:
-    """The SearchQuery for the request's parameters; the flag says whether anything was asked."""
-    nodes = []
-    q = params.get("q", "").strip()
-    if q:
-        node = parse(q)
-        if node is not None:
-            nodes.append(node)
-    for name, _label in ADVANCED_FIELDS:
-        value = params.get(name, "").strip()
-        if value:
-            nodes.append(Term(name, value, phrase=False))
-    filters = {}
-    for facet in FACETS:
-        values = [v for v in params.getlist(facet) if v]
-        if values:
-            filters[facet] = values
-    year_from = _int(params.get("year_from"))
-    year_to = _int(params.get("year_to"))
-    sort = params.get("sort", "relevance")
-    if sort not in SORTS:
-        sort = "relevance"
-    page = min(max(_int(params.get("page"), 1) or 1, 1), MAX_PAGE)
-    node = None if not nodes else nodes[0] if len(nodes) == 1 else BoolNode("and", tuple(nodes))
-    asked = bool(q or nodes or filters or year_from or year_to)
-    query = SearchQuery(
-        query=node,
-        filters=filters,
-        year_from=year_from,
-        year_to=year_to,
-        sort=sort,
-        offset=(page - 1) * PAGE_SIZE,
-        limit=PAGE_SIZE,
-        facets=True,
-    )
-    return query, asked
 
 
 def _url(params, **changes) -> str:
@@ -147,30 +64,18 @@ def _url(params, **changes) -> str:
     return "?" + urlencode(pairs)
 
 
-def _facet_labels(facets: dict[str, list[tuple[str, int]]]) -> dict[str, dict[str, str]]:
-    labels: dict[str, dict[str, str]] = {f: {} for f in FACETS}
-    codes = [v for v, _n in facets.get("library", [])]
-    for library in Library.objects.filter(code__in=codes):
-        labels["library"][library.code] = library.name
-    districts = [v for v, _n in facets.get("district", [])]
-    for region in Region.objects.filter(code__in=districts):
-        labels["district"][region.code] = region.name
-    materials = dict(MaterialType.choices)
-    for value, _n in facets.get("material_type", []):
-        labels["material_type"][value] = str(materials.get(value, value))
-    for value, _n in facets.get("language", []):
-        labels["language"][value] = str(LANGUAGES.get(value, value))
-    for value, _n in facets.get("clc_class", []):
-        labels["clc_class"][value] = f"{value} {CLC_CLASSES.get(value, '')}".strip()
-    labels["available"] = {"true": _("Available now"), "false": _("Not on the shelf anywhere")}
-    return labels
+def _selected(params, query: SearchQuery, facet: str) -> list[str]:
+    # Years are a fielded search, not a filter; "available" is on whatever true-like word it was given as.
+    return list_values(params, "year") if facet == "year" else query.filters.get(facet, [])
 
 
-def _facet_groups(params, facets) -> list[dict]:
-    labels = _facet_labels(facets)
+def _facet_groups(params, query: SearchQuery, facets) -> list[dict]:
+    # A chosen value the results no longer count is labelled too: it keeps a link to remove it.
+    chosen = {f: [*facets.get(f, []), *((v, 0) for v in _selected(params, query, f))] for f in FACETS}
+    labels = facet_labels(chosen)
     groups = []
     for facet in FACETS:
-        selected = [v for v in params.getlist(facet) if v]
+        selected = _selected(params, query, facet)
         values = facets.get(facet, [])
         if facet == "year":
             values = sorted(values, key=lambda vc: vc[0], reverse=True)
@@ -183,7 +88,7 @@ def _facet_groups(params, facets) -> list[dict]:
             entries.append(
                 {
                     "value": value,
-                    "label": labels[facet].get(value, value),
+                    "label": labels[facet][value],
                     "count": number,
                     "selected": on,
                     "url": _url(params, **{facet: new}),
@@ -196,7 +101,7 @@ def _facet_groups(params, facets) -> list[dict]:
                     0,
                     {
                         "value": value,
-                        "label": labels[facet].get(value, value),
+                        "label": labels[facet][value],
                         "count": 0,
                         "selected": True,
                         "url": _url(params, **{facet: [v for v in selected if v != value]}),
@@ -261,12 +166,12 @@ def search_page(request):
         "ill_url": _ill_url(),
     }
     try:
-        query, asked = build_query(params)
-        context["asked"] = asked
-        if asked:
+        query = search_query(params, page_size=PAGE_SIZE)
+        context["asked"] = asks_anything(query)
+        if context["asked"]:
             result, records = search(query)
             page = query.offset // PAGE_SIZE + 1
-            pages = min((result.total + PAGE_SIZE - 1) // PAGE_SIZE, MAX_PAGE)
+            pages = min((result.total + PAGE_SIZE - 1) // PAGE_SIZE, max_page(PAGE_SIZE))
             context.update(
                 {
                     "total": result.total,
@@ -278,7 +183,7 @@ def search_page(request):
                         }
                         for r in records
                     ],
-                    "facet_groups": _facet_groups(params, result.facets),
+                    "facet_groups": _facet_groups(params, query, result.facets),
                     "page": page,
                     "pages": pages,
                     "first_shown": query.offset + 1 if records else 0,
@@ -313,12 +218,11 @@ def record_page(request, urid: str):
         .order_by("-items_loanable", "-items_available", "library__code")
     )
     rows = _holding_rows(holdings)
-    materials = dict(MaterialType.choices)
     context = {
         "record": record,
         "authors": [a.get("name", "") if isinstance(a, dict) else str(a) for a in record.authors or []],
-        "material": materials.get(record.material_type, record.material_type),
-        "languages": [str(LANGUAGES.get(code, code)) for code in record.languages or []],
+        "material": material_type_name(record.material_type),
+        "languages": [language_name(code) for code in record.languages or []],
         "holdings": rows,
         "any_loanable": any(r["loanable"] for r in rows),
         "ill_url": _ill_url(),
