@@ -1,7 +1,7 @@
 """Text analysis shared by every search backend, so a query finds the same records on each.
 
-* ``fold``: full-width to half-width (NFKC), traditional to simplified Chinese (OpenCC),
-  lower case, accents removed from Latin letters.
+* ``fold`` (``core.text.fold``, shared with union matching): full-width to half-width (NFKC),
+  traditional to simplified Chinese (OpenCC), case folded, accents removed, spacing collapsed.
 * ``tokens``: Chinese, Japanese and Korean runs become overlapping character bigrams (what
   Elasticsearch's ``cjk_bigram`` filter emits); at index time single characters are kept too so
   a one-character query still matches; Latin words and numbers are single tokens.
@@ -16,14 +16,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 
 from django.utils.translation import gettext as _
-from opencc import OpenCC
 from pypinyin import lazy_pinyin
 
+from core.text import fold
 from search.exceptions import BadSearchParameter
 
 # Chinese (Han, with extensions and compatibility ideographs), kana, Hangul.
@@ -36,28 +35,6 @@ _LATIN_WORD = re.compile(r"^[a-z]+$")
 CLC_CLASSES = tuple("ABCDEFGHIJKNOPQRSTUVXZ")
 PINYIN_SYLLABLES = 8
 PINYIN_MIN_PREFIX = 2
-
-_t2s = OpenCC("t2s")
-
-
-@functools.lru_cache(maxsize=4096)
-def _fold_cached(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = _t2s.convert(text)
-    text = text.lower()
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFD", text)
-        text = unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
-    return text
-
-
-def fold(text: str) -> str:
-    """Normalised text: half-width, simplified, lower case, no accents."""
-    if not text:
-        return ""
-    if len(text) <= 200:
-        return _fold_cached(text)
-    return _fold_cached.__wrapped__(text)
 
 
 def tokens(text: str, *, query: bool = False) -> list[tuple[str, int]]:

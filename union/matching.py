@@ -8,8 +8,9 @@ evaluation tests all cluster through it.
   national bibliography / CALIS / OCLC numbers from 035, and the union record id a copied
   record carries.
 * A fingerprint for records without them: normalised title + first author + year + publisher.
-  Normalisation folds traditional to simplified Chinese, full-width to half-width, case,
-  punctuation and spacing; Chinese is compared by characters.
+  Normalisation is ``core.text.fold`` (traditional to simplified Chinese, full-width to
+  half-width, case, accents, spacing, shared with search) with punctuation and spaces dropped;
+  Chinese is compared by characters.
 * Guards keep apart what must stay apart: different volume or part, edition, year or material
   type, and a shared ISBN whose titles clearly differ (a wrongly printed ISBN) or that a
   coordinator has marked as wrong.
@@ -29,6 +30,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from core.isbn import isbn13
+from core.text import fold
 
 STRONG_PREFIXES = ("isbn:", "issn:", "nbn:", "calis:", "oclc:", "lccn:", "union:")
 # Below this title similarity a shared ISBN is taken to be printed wrongly on one of the books.
@@ -40,29 +42,11 @@ REVIEW_TITLE_SIMILARITY = 0.8
 # --- Text normalisation -------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def has_cjk(text: str) -> bool:
     return bool(_CJK_RE.search(text or ""))
-
-
-@lru_cache(maxsize=200_000)
-def fold(text: str) -> str:
-    """Full-width to half-width (NFKC), traditional to simplified, lower case, spaces collapsed."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text)
-    if has_cjk(text):
-        text = _t2s().convert(text)
-    return " ".join(text.casefold().split())
 
 
 def _is_word_char(ch: str) -> bool:
@@ -77,10 +61,7 @@ def normalize_text(text: str) -> str:
     Removing spaces also makes Chinese comparable character by character whatever spacing a
     cataloguer typed ("红 楼 梦" = "红楼梦").
     """
-    folded = fold(text)
-    # Diacritics off (é -> e) so Latin titles keyed with or without them agree.
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(ch for ch in decomposed if _is_word_char(ch))
+    return "".join(ch for ch in fold(text) if _is_word_char(ch))
 
 
 _LEADING_ARTICLES = re.compile(r"^(the|a|an|le|la|les|der|die|das)\s+")
@@ -111,7 +92,6 @@ def normalize_author(name: str) -> str:
         text = normalize_text(text)
         return _AUTHOR_ROLE_WORDS.sub("", text)
     text = _LATIN_DATES.sub(" ", text)
-    text = unicodedata.normalize("NFKD", text)
     words = re.findall(r"[^\W_]+", text)
     words = [w for w in words if w not in ("ed", "eds", "editor", "trans", "tr", "author", "et", "al")]
     return "".join(sorted(words))
