@@ -1,13 +1,14 @@
-"""A small union catalogue for search tests, built directly as UnionRecord/UnionHolding rows."""
+"""A small union catalogue for search tests, catalogued in three libraries and clustered by the union sync."""
 
 from __future__ import annotations
 
-from search.analysis import isbn_forms
-from union.models import UnionHolding, UnionRecord
+from core.isbn import search_forms
+from tests.builders import build_union_catalogue
+from union.models import UnionRecord
 
 
 def isbn13(isbn10: str) -> str:
-    return next(f for f in isbn_forms(isbn10) if len(f) == 13)
+    return next(f for f in search_forms(isbn10) if len(f) == 13)
 
 
 # Real ISBN-10s of the editions (the check digits are computed, so any 9 digits would do).
@@ -177,41 +178,18 @@ BOOKS = [
 SERIES_SIZE = 25  # "物理学习题集 第N册", for paging and sorting
 
 
-def build_catalogue(libraries: dict) -> dict[str, UnionRecord]:
-    """Create the records; ``libraries`` maps "a", "b", "c" to Library rows. Returns key -> record."""
-    records: dict[str, UnionRecord] = {}
-    n = 0
-    for key, fields, holdings in BOOKS:
-        n += 1
-        record = UnionRecord.objects.create(urid=f"T{n:06d}", **fields)
-        for lib_key, (total, available, loanable) in holdings.items():
-            UnionHolding.objects.create(
-                union_record=record,
-                library=libraries[lib_key],
-                instance_id=n * 10,
-                instance_hrid=f"in{n:06d}",
-                call_number=f"{fields.get('clc', ['Z'])[0]}/{n}",
-                items_total=total,
-                items_available=available,
-                items_loanable=loanable,
-            )
-        records[key] = record
+def books() -> list[tuple[str, dict, dict]]:
+    """The books in the builder's form, each holding with its call number; then the series."""
+    out = []
+    for n, (key, fields, holdings) in enumerate(BOOKS, start=1):
+        call_number = f"{fields.get('clc', ['Z'])[0]}/{n}"
+        out.append((key, fields, {lib: (*counts, call_number) for lib, counts in holdings.items()}))
     for i in range(1, SERIES_SIZE + 1):
-        n += 1
-        record = UnionRecord.objects.create(
-            urid=f"T{n:06d}",
-            title=f"物理学习题集 第{i}册",
-            year=1990 + i,
-            clc=["O4-44"],
-            languages=["chi"],
-        )
-        UnionHolding.objects.create(
-            union_record=record,
-            library=libraries["a"],
-            instance_id=n * 10,
-            items_total=1,
-            items_available=1,
-            items_loanable=1,
-        )
-        records[f"physics{i}"] = record
-    return records
+        fields = dict(title=f"物理学习题集 第{i}册", year=1990 + i, clc=["O4-44"], languages=["chi"])
+        out.append((f"physics{i}", fields, {"a": (1, 1, 1)}))
+    return out
+
+
+def build_catalogue(libraries: dict) -> dict[str, UnionRecord]:
+    """Catalogue the books in ``libraries`` ("a", "b", "c" -> Library) and sync; returns key -> record."""
+    return build_union_catalogue(books(), libraries)

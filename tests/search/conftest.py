@@ -1,4 +1,5 @@
-"""Union records with holdings in two libraries, for the SRU, OAI-PMH and OPAC tests."""
+"""Union records with holdings in two libraries, for the SRU, OAI-PMH and OPAC tests, made through the
+local catalogues and the union sync."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 import pytest
 from pymarc import Field, Indicators, Record, Subfield
 
-from union.models import UnionHolding, UnionRecord
+from tests.builders import build_union_catalogue
+from union.models import UnionRecord
 
 DATA = Path(__file__).parent / "data"
 
@@ -142,12 +144,14 @@ BOOKS = [
 
 
 @pytest.fixture
-def catalogue(request, library_a, library_b):
-    """Eight MARC21 union records and one CNMARC-mastered record, held in alpha and/or beta."""
-    made = {}
+def catalogue(library_a, library_b):
+    """Eight MARC21 records and one CNMARC record, catalogued in alpha and/or beta and synced.
+
+    The union records take readable urids (U0001 ... U0009) so the tests can name them.
+    """
+    books = []
     for n, (urid, title, author, year, isbn, publisher, clc, lang, material, subjects) in enumerate(BOOKS):
-        record = UnionRecord.objects.create(
-            urid=urid,
+        fields = dict(
             title=title,
             authors=[{"name": author, "role": "author", "type": "personal"}],
             year=year,
@@ -158,24 +162,13 @@ def catalogue(request, library_a, library_b):
             material_type=material,
             subjects=subjects,
             record_format="marc21",
-            master_library=library_a,
-            marc=marc21_bytes(title, author, year, isbn, publisher, subjects),
+            raw_record=marc21_bytes(title, author, year, isbn, publisher, subjects),
         )
-        holders = [library_a] if n % 3 == 0 else [library_b] if n % 3 == 1 else [library_a, library_b]
-        for library in holders:
-            UnionHolding.objects.create(
-                union_record=record,
-                library=library,
-                instance_id=1000 + n,
-                instance_hrid=f"in{n:08d}",
-                call_number=f"{clc}/{n + 1}",
-                items_total=2,
-                items_available=1 if library == library_a else 0,
-                items_loanable=1 if library == library_a else 0,
-            )
-        made[urid] = record
-    cn = UnionRecord.objects.create(
-        urid="U0009",
+        holders = ["alpha"] if n % 3 == 0 else ["beta"] if n % 3 == 1 else ["alpha", "beta"]
+        # Two copies each: at alpha one is on the shelf, at beta both are out.
+        copies = {"alpha": (2, 1, 1), "beta": (2, 0, 0)}
+        books.append((urid, fields, {code: (*copies[code], f"{clc}/{n + 1}") for code in holders}))
+    cnmarc = dict(
         title="'94中国发展报告",
         authors=[{"name": "国家统计局", "role": "", "type": "corporate"}],
         year=1994,
@@ -183,20 +176,10 @@ def catalogue(request, library_a, library_b):
         clc=["F124"],
         languages=["chi"],
         record_format="unimarc",
-        master_library=library_b,
-        marc=cnmarc_records()[0],
+        raw_record=cnmarc_records()[0],
     )
-    UnionHolding.objects.create(
-        union_record=cn,
-        library=library_b,
-        instance_id=2000,
-        call_number="F124/1",
-        items_total=1,
-        items_available=1,
-        items_loanable=0,
-    )
-    made["U0009"] = cn
-    yield made
+    books.append(("U0009", cnmarc, {"beta": (1, 1, 0, "F124/1")}))  # on the shelf, reference only
+    yield build_union_catalogue(books, {"alpha": library_a, "beta": library_b}, urids=True)
 
 
 @pytest.fixture

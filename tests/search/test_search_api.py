@@ -13,7 +13,7 @@ URL = "/api/v1/search/"
 
 
 @pytest.fixture
-def catalogue(db, make_library, district_a, district_b):
+def api_catalogue(db, make_library, district_a, district_b):
     libraries = {
         "a": make_library("alpha", region=district_a, name="实验中学"),
         "b": make_library("beta", region=district_b),
@@ -27,17 +27,17 @@ def catalogue(db, make_library, district_a, district_b):
     return records
 
 
-def test_anonymous_readers_can_search(api, catalogue):
+def test_anonymous_readers_can_search(api, api_catalogue):
     response = api.get(URL, {"q": "西游记"})
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 2
     first = body["results"][0]
-    assert first["id"] == catalogue["xiyouji"].pk
+    assert first["id"] == api_catalogue["xiyouji"].pk
     assert first["title"] == "西游记"
     assert first["authors"] == ["吴承恩"]
     assert first["year"] == 1980
-    assert first["isbns"] == catalogue["xiyouji"].isbns
+    assert first["isbns"] == api_catalogue["xiyouji"].isbns
     assert first["holdings"] == [
         {
             "library": "alpha",
@@ -52,7 +52,7 @@ def test_anonymous_readers_can_search(api, catalogue):
     ]
 
 
-def test_facets_carry_values_labels_and_counts(api, catalogue):
+def test_facets_carry_values_labels_and_counts(api, api_catalogue):
     body = api.get(URL, {"q": "西游记 OR 红楼梦"}).json()
     libraries = {f["value"]: f for f in body["facets"]["library"]}
     assert libraries["alpha"] == {"value": "alpha", "label": "实验中学", "count": 3}
@@ -61,29 +61,29 @@ def test_facets_carry_values_labels_and_counts(api, catalogue):
     assert {f["value"] for f in body["facets"]["clc_class"]} == {"I"}
 
 
-def test_fielded_parameters_and_filters(api, catalogue):
+def test_fielded_parameters_and_filters(api, api_catalogue):
     def ids(**params):
         return {r["id"] for r in api.get(URL, params).json()["results"]}
 
-    assert ids(author="罗贯中") == {catalogue["sanguo"].pk, catalogue["sanguo_comic"].pk}
+    assert ids(author="罗贯中") == {api_catalogue["sanguo"].pk, api_catalogue["sanguo_comic"].pk}
     assert ids(title="红楼梦 OR 西游记", year_from=2000) == {
-        catalogue["xiyouji_stories"].pk,
-        catalogue["hlm_study"].pk,
+        api_catalogue["xiyouji_stories"].pk,
+        api_catalogue["hlm_study"].pk,
     }
-    assert ids(isbn=XIYOUJI_ISBN10) == {catalogue["xiyouji"].pk}
-    assert ids(clc="TP3") == {catalogue["data_structures"].pk}
-    assert ids(q="西游记", library="beta,gamma") == {catalogue["xiyouji_stories"].pk}
+    assert ids(isbn=XIYOUJI_ISBN10) == {api_catalogue["xiyouji"].pk}
+    assert ids(clc="TP3") == {api_catalogue["data_structures"].pk}
+    assert ids(q="西游记", library="beta,gamma") == {api_catalogue["xiyouji_stories"].pk}
     assert ids(q="西游记 OR 红楼梦", available="true") == {
-        catalogue["xiyouji_stories"].pk,
-        catalogue["hongloumeng"].pk,
+        api_catalogue["xiyouji_stories"].pk,
+        api_catalogue["hongloumeng"].pk,
     }
-    assert ids(material_type="map") == {catalogue["atlas"].pk}
-    assert ids(subject="章回小说", year="1982") == {catalogue["hongloumeng"].pk}
+    assert ids(material_type="map") == {api_catalogue["atlas"].pk}
+    assert ids(subject="章回小说", year="1982") == {api_catalogue["hongloumeng"].pk}
     response = api.get(URL + "?q=西游记+OR+红楼梦&district=east&district=west&language=chi")
     assert response.json()["count"] == 4
 
 
-def test_sort_and_paging(api, catalogue):
+def test_sort_and_paging(api, api_catalogue):
     page = api.get(URL, {"q": "物理学习题集", "sort": "year_desc", "offset": 5, "limit": 5}).json()
     assert page["count"] == 25
     assert [r["year"] for r in page["results"]] == [2010, 2009, 2008, 2007, 2006]
@@ -104,13 +104,13 @@ def test_sort_and_paging(api, catalogue):
         {"available": "perhaps"},
     ],
 )
-def test_bad_parameters_are_400_with_a_message(api, catalogue, params):
+def test_bad_parameters_are_400_with_a_message(api, api_catalogue, params):
     response = api.get(URL, params)
     assert response.status_code == 400
     assert response.json()["detail"]
 
 
-def test_suggest(api, catalogue):
+def test_suggest(api, api_catalogue):
     body = api.get(URL + "suggest/", {"q": "xiyou"}).json()
     assert "西游记" in body["suggestions"]
     assert api.get(URL + "suggest/", {"q": ""}).json()["suggestions"] == []
@@ -148,7 +148,7 @@ def test_healthz_reports_the_search_backend(client, db):
     assert body["search"]["ok"] is True
 
 
-def test_facets_of_very_broad_searches_are_estimated_and_flagged(api, catalogue, monkeypatch):
+def test_facets_of_very_broad_searches_are_estimated_and_flagged(api, api_catalogue, monkeypatch):
     engine = get_backend("postgres")
     exact = api.get(URL, {"q": "物理学习题集"}).json()
     assert exact["facets_estimated"] is False
@@ -163,10 +163,10 @@ def test_facets_of_very_broad_searches_are_estimated_and_flagged(api, catalogue,
     assert 0 < len(years) < 25  # only the sampled years, each scaled up
 
 
-def test_browsing_everything_pages_by_static_rank(api, catalogue, monkeypatch):
+def test_browsing_everything_pages_by_static_rank(api, api_catalogue, monkeypatch):
     body = api.get(URL, {"limit": 3}).json()
     assert body["count"] == 37
-    assert body["results"][0]["id"] == catalogue["xiyouji_stories"].pk  # held by three members
+    assert body["results"][0]["id"] == api_catalogue["xiyouji_stories"].pk  # held by three members
     assert body["facets_estimated"] is False
     assert {f["value"]: f["count"] for f in body["facets"]["material_type"]} == {
         "book": 35,
@@ -176,4 +176,4 @@ def test_browsing_everything_pages_by_static_rank(api, catalogue, monkeypatch):
     monkeypatch.setattr(get_backend("postgres"), "facet_exact_limit", 5)
     body = api.get(URL, {"limit": 3}).json()
     assert body["count"] == 37 and body["facets_estimated"] is True
-    assert body["results"][0]["id"] == catalogue["xiyouji_stories"].pk
+    assert body["results"][0]["id"] == api_catalogue["xiyouji_stories"].pk

@@ -40,7 +40,7 @@ def libraries(make_library, district_a, district_b):
 
 
 @pytest.fixture
-def catalogue(backend, libraries):
+def contract_catalogue(backend, libraries):
     records = build_catalogue(libraries)
     docs, gone = documents_for(UnionRecord.objects.order_by("pk").values_list("pk", flat=True))
     backend.index(docs)
