@@ -30,6 +30,16 @@ from core.exceptions import Conflict
 Guard = Callable[[Any, Mapping[str, Any]], "str | None"]
 
 
+def guard_code(code: str) -> Callable[[Guard], Guard]:
+    """Give a guard's refusals their own error code (the API's ``code``) instead of the workflow's."""
+
+    def mark(guard: Guard) -> Guard:
+        guard.code = code
+        return guard
+
+    return mark
+
+
 @dataclass(frozen=True)
 class Action:
     """One row of the table: from which states, to which state, on which conditions."""
@@ -84,13 +94,19 @@ class Workflow:
 
     def check(self, action: str, state: str, obj: Any = None, context: Mapping[str, Any] | None = None) -> str | None:
         """None if ``action`` may be applied to ``obj`` in ``state``, else the reason it may not."""
+        refusal = self.refusal(action, state, obj, context)
+        return refusal[0] if refusal else None
+
+    def refusal(self, action: str, state: str, obj: Any = None,
+                context: Mapping[str, Any] | None = None) -> tuple[str, str] | None:
+        """Like ``check``, with the error code: the workflow's, or the ``code`` a guard carries."""
         act = self.action(action)
         if state not in act.sources:
-            return str(self.refused) % {"action": act.label, "state": self.label(state)}
+            return str(self.refused) % {"action": act.label, "state": self.label(state)}, self.refused_code
         for guard in act.guards:
             reason = guard(obj, context or {})
             if reason:
-                return str(reason)
+                return str(reason), getattr(guard, "code", self.refused_code)
         return None
 
     def allowed_actions(self, state: str, obj: Any = None, context: Mapping[str, Any] | None = None) -> list[str]:
@@ -150,9 +166,9 @@ def transition(obj: models.Model, workflow: Workflow, action: str, *, audit: typ
     first. On success ``obj`` carries the new values.
     """
     seen = getattr(obj, workflow.field) if expected is None else expected
-    reason = workflow.check(action, seen, obj, context)
-    if reason:
-        raise Conflict(reason, code=workflow.refused_code)
+    refusal = workflow.refusal(action, seen, obj, context)
+    if refusal:
+        raise Conflict(refusal[0], code=refusal[1])
     act = workflow.action(action)
     model = type(obj)
     now = timezone.now()

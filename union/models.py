@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core import outbox
+from core.workflow import TransitionRecord
 from tenants.models import Library
 
 
@@ -190,6 +191,16 @@ class MatchReview(models.Model):
         return f"{self.library_id}/{self.instance_id} ~ {self.candidate_id}"
 
 
+class MatchReviewStatusChange(TransitionRecord):
+    """Every resolution of a match review: by a coordinator, or by the system when it became moot."""
+
+    subject = models.ForeignKey(MatchReview, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("match review status change")
+        verbose_name_plural = _("match review status changes")
+
+
 # --- Shared cataloguing ----------------------------------------------------------------------
 
 
@@ -258,6 +269,16 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"proposal {self.pk} on {self.union_record_id}"
+
+
+class ProposalStatusChange(TransitionRecord):
+    """Every decision on a proposal: who accepted or rejected it, when and why."""
+
+    subject = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("proposal status change")
+        verbose_name_plural = _("proposal status changes")
 
 
 class EditLock(models.Model):

@@ -19,14 +19,23 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from core.exceptions import Conflict, NotFound, PermissionDenied, UserError
+from core.workflow import transition
 from tenants.catalogue.services.changes import record_changes
 from tenants.catalogue.services.hrid import next_hrids
 from tenants.models import Library, Role
 from tenants.services import access
 from union.matching import normalize_isbn
-from union.models import ConsortiumPolicy, EditLock, Proposal, UnionRecord, UnionRecordVersion
+from union.models import (
+    ConsortiumPolicy,
+    EditLock,
+    Proposal,
+    ProposalStatusChange,
+    UnionRecord,
+    UnionRecordVersion,
+)
 from union.services import clustering
 from union.services.records import read_members
+from union.workflow import PROPOSAL
 
 # Fields a proposal may change (identifiers and volume/edition data change matching; those are
 # corrected in the owning library's catalogue).
@@ -310,35 +319,37 @@ def _apply_to_master(union_record: UnionRecord, values: dict, user, kind: str) -
                      actor={"kind": kind, "user": user, "library": acting_for})
 
 
+def _may_decide(proposal: Proposal, action: str, user, union_record: UnionRecord) -> None:
+    refusal = PROPOSAL.refusal(action, proposal.status)
+    if refusal:
+        raise Conflict(refusal[0], code=refusal[1])
+    if not can_decide(user, union_record):
+        raise PermissionDenied(_("Only the master record's library or a coordinator may decide (consortium policy)."))
+
+
+def _decide(proposal: Proposal, action: str, user, note: str, union_record: UnionRecord) -> None:
+    """Apply ``action`` of the proposal table; of two concurrent decisions the second is a Conflict."""
+    transition(proposal, PROPOSAL, action, audit=ProposalStatusChange, actor=user, note=note,
+               context={"record": union_record},
+               values={"decided_by": user, "decided_at": timezone.now(), "decision_note": note})
+
+
 @transaction.atomic
 def accept(proposal: Proposal, user, note: str = "") -> UnionRecord:
     union_record = UnionRecord.objects.select_for_update().get(pk=proposal.union_record_id)
-    if proposal.status != Proposal.Status.PENDING:
-        raise Conflict(_("This proposal has already been decided."), code="decided")
-    if not can_decide(user, union_record):
-        raise PermissionDenied(_("Only the master record's library or a coordinator may decide (consortium policy)."))
+    _may_decide(proposal, "accept", user, union_record)
     check_lock(union_record, user)
-    stale = [name for name, (old, _new) in proposal.changes.items() if getattr(union_record, name) != old]
-    if stale:
-        raise Conflict(_("The record has changed since the proposal was made (%(fields)s); propose again.")
-                       % {"fields": ", ".join(stale)}, code="stale")
+    # Decided before the master changes: the loser of a race stops here, having changed nothing.
+    _decide(proposal, "accept", user, note, union_record)
     _apply_to_master(union_record, {name: new for name, (_old, new) in proposal.changes.items()}, user, "proposal")
-    proposal.status = Proposal.Status.ACCEPTED
-    proposal.decided_by, proposal.decided_at, proposal.decision_note = user, timezone.now(), note
-    proposal.save()
     union_record.refresh_from_db()
     return union_record
 
 
 @transaction.atomic
 def reject(proposal: Proposal, user, note: str = "") -> Proposal:
-    if proposal.status != Proposal.Status.PENDING:
-        raise Conflict(_("This proposal has already been decided."), code="decided")
-    if not can_decide(user, proposal.union_record):
-        raise PermissionDenied(_("Only the master record's library or a coordinator may decide (consortium policy)."))
-    proposal.status = Proposal.Status.REJECTED
-    proposal.decided_by, proposal.decided_at, proposal.decision_note = user, timezone.now(), note
-    proposal.save()
+    _may_decide(proposal, "reject", user, proposal.union_record)
+    _decide(proposal, "reject", user, note, proposal.union_record)
     return proposal
 
 

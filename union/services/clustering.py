@@ -12,10 +12,12 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Q
 
+from core.workflow import transition_all
 from union.matching import Decisions, MatchRecord, choose_cluster, compare
 from union.models import (
     ClusterDecision,
     MatchReview,
+    MatchReviewStatusChange,
     UnionChange,
     UnionHolding,
     UnionMatchKey,
@@ -25,6 +27,7 @@ from union.models import (
 )
 from union.services import records as member_records
 from union.services.records import BIB_FIELDS, MemberRecord
+from union.workflow import MATCH_REVIEW
 
 SUMMARY_FIELDS = ("instance_hrid", "call_number", "items_total", "items_available", "items_loanable")
 MAX_CANDIDATE_CLUSTERS = 50
@@ -154,11 +157,10 @@ def _set_keys(holding: UnionHolding, keys: list[str]) -> None:
 def remove(library_id: int, instance_id: int) -> bool:
     """Take a withdrawn or deleted member record out of the union catalogue."""
     holding = UnionHolding.objects.filter(library_id=library_id, instance_id=instance_id).first()
-    MatchReview.objects.filter(
+    transition_all(MatchReview.objects.filter(
         Q(library_id=library_id, instance_id=instance_id)
         | Q(candidate_library_id=library_id, candidate_instance_id=instance_id),
-        status=MatchReview.Status.OPEN,
-    ).update(status=MatchReview.Status.OBSOLETE)
+    ), MATCH_REVIEW, "retire", audit=MatchReviewStatusChange)
     if holding is None:
         return False
     union_record = holding.union_record

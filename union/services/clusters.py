@@ -12,10 +12,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, UserError
+from core.workflow import transition, transition_all
 from tenants.models import Library
-from union.models import ClusterDecision, MatchReview, UnionHolding, UnionMatchKey, UnionRecord, WrongMatchKey
+from union.models import (
+    ClusterDecision,
+    MatchReview,
+    MatchReviewStatusChange,
+    UnionHolding,
+    UnionMatchKey,
+    UnionRecord,
+    WrongMatchKey,
+)
 from union.services import clustering
 from union.services.records import read_members
+from union.workflow import MATCH_REVIEW
 
 Ref = tuple[int, int]
 
@@ -75,9 +85,9 @@ def merge(target: UnionRecord, other: UnionRecord, user=None, note: str = "") ->
             instance_b=anchor[1], decided_by=user, note=note)
     other.holdings.update(union_record=target, matched_on={"keys": ["coordinator_merge"], "match": True,
                                                            "with": list(anchor)})
-    MatchReview.objects.filter(status=MatchReview.Status.OPEN, union_record__in=[target, other],
-                               candidate__in=[target, other]).update(
-        status=MatchReview.Status.MERGED, resolved_by=user, resolved_at=timezone.now())
+    transition_all(MatchReview.objects.filter(union_record__in=[target, other], candidate__in=[target, other]),
+                   MATCH_REVIEW, "merge", audit=MatchReviewStatusChange, actor=user, note=note,
+                   values={"resolved_by": user, "resolved_at": timezone.now()})
     clustering.refresh(target, kind="merge", user=user)
     clustering.refresh(other, kind="merge", user=user)
     return target
@@ -140,28 +150,32 @@ def replace_records(refs: list[Ref]) -> int:
     return count
 
 
+# What a coordinator asks for -> the action of the review table.
+REVIEW_ACTIONS = {"merge": "merge", "apart": "keep_apart"}
+
+
 @transaction.atomic
 def resolve_review(review: MatchReview, action: str, user=None) -> MatchReview:
-    if review.status != MatchReview.Status.OPEN:
-        raise Conflict(_("This review has already been resolved."), code="resolved")
+    refusal = MATCH_REVIEW.refusal("retire", review.status)  # every resolution starts from "open"
+    if refusal:
+        raise Conflict(refusal[0], code=refusal[1])
+    if action not in REVIEW_ACTIONS:
+        raise UserError(_("The action must be merge or apart."), code="bad_action")
     ref = (review.library_id, review.instance_id)
     other = (review.candidate_library_id, review.candidate_instance_id)
     here = UnionHolding.objects.filter(library_id=ref[0], instance_id=ref[1]).select_related("union_record").first()
     there = UnionHolding.objects.filter(library_id=other[0], instance_id=other[1]).select_related(
         "union_record").first()
-    if here is None or there is None:
-        review.status = MatchReview.Status.OBSOLETE
-    elif action == "merge":
+    moot = here is None or there is None
+    # Resolved before the clusters change: the loser of a race stops here, having changed nothing.
+    transition(review, MATCH_REVIEW, "retire" if moot else REVIEW_ACTIONS[action], audit=MatchReviewStatusChange,
+               actor=user, values={"resolved_by": user, "resolved_at": timezone.now()})
+    if moot:
+        return review
+    if action == "merge":
         if here.union_record_id != there.union_record_id:
             merge(there.union_record, here.union_record, user=user, note=_("review"))
-        review.status = MatchReview.Status.MERGED
-    elif action == "apart":
+    else:
         ClusterDecision.objects.create(kind=ClusterDecision.Kind.APART, library_a_id=ref[0], instance_a=ref[1],
                                        library_b_id=other[0], instance_b=other[1], decided_by=user)
-        review.status = MatchReview.Status.KEPT_APART
-    else:
-        raise UserError(_("The action must be merge or apart."), code="bad_action")
-    review.resolved_by = user
-    review.resolved_at = timezone.now()
-    review.save()
     return review
