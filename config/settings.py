@@ -55,6 +55,7 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",  # API tokens belong to users, hence public
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # static files of Swagger UI and ReDoc for /api/docs/
     "config",  # the project shell: the page frame, the shared static files, the demo command
     "tenants",  # regions, libraries, domains, memberships, the catalogue outbox
     "union",  # union records, clusters, master records, dashboards
@@ -183,6 +184,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Union catalogue, shared cataloguing and interlibrary loan for library consortia.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Served from our static files rather than a CDN, so the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Language -----------------------------------------------------------------------------
