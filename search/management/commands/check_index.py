@@ -28,9 +28,9 @@ class Command(BaseCommand):
         drift = index_drift(backend)
         self.stdout.write(f"records: {drift['records']}  indexed: {drift['indexed']}")
         dead = outbox.dead_count(UnionChange)
-        self.stdout.write(_("dead-lettered union changes: %(count)d") % {"count": dead})
         bad = bool(dead)
         if dead:
+            self.stdout.write(_("dead-lettered union changes: %(count)d") % {"count": dead})
             self.stderr.write(_("fix what the search backend refused, then run manage.py requeue_outbox union"))
         for kind in ("missing", "stale", "extra"):
             ids = drift[kind]

@@ -26,10 +26,11 @@ class Command(BaseCommand):
             _("%(records)d member records and %(union)d union records checked.")
             % {"records": report.checked_records, "union": report.checked_union_records}
         )
-        self.stdout.write(
-            _("Dead-lettered catalogue changes: %(count)d.") % {"count": report.dead_changes}
-            + (" " + _("Fix their cause, then run manage.py requeue_outbox catalogue.") if report.dead_changes else "")
-        )
+        if report.dead_changes:
+            self.stdout.write(
+                _("Dead-lettered catalogue changes: %(count)d. Fix their cause, then run "
+                  "manage.py requeue_outbox catalogue.") % {"count": report.dead_changes}
+            )
         if report.clean:
             self.stdout.write(_("No drift."))
             return
