@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.db.models import Count
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -20,12 +19,12 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from core.exceptions import NotFound, PermissionDenied, UserError
-from tenants.models import Library, Region
 from tenants.services import access
 from union.api import serializers as s
-from union.matching import MatchRecord, compare
 from union.models import ConsortiumPolicy, MatchReview, Proposal, UnionHolding
-from union.services import cataloguing, clusters, export, quality
+from union.services import cataloguing, clusters, explanations, quality
+from union.services.access import member_library, require_coordinator, require_review_coordinator, reviews_for
+from union.services.export_selection import select_for_export
 
 
 class CanViewUnion(BasePermission):
@@ -33,21 +32,8 @@ class CanViewUnion(BasePermission):
         return cataloguing.can_view(request.user)
 
 
-def _library(code: str) -> Library:
-    library = Library.objects.filter(code=code, is_active=True).first()
-    if library is None:
-        raise NotFound(_("No member library has the code %(code)s.") % {"code": code})
-    return library
-
-
-def _require_coordinator(user, union_record=None) -> None:
-    region = union_record.master_library.region if union_record is not None and union_record.master_library else None
-    if not access.is_coordinator(user, region):
-        raise PermissionDenied(_("Only consortium coordinators may do this."))
-
-
 def _ref(item: dict) -> tuple[int, int]:
-    return (_library(item["library"]).pk, int(item["instance_id"]))
+    return (member_library(item["library"]).pk, int(item["instance_id"]))
 
 
 def _valid(serializer_class, data):
@@ -62,7 +48,7 @@ class RecordList(generics.ListAPIView):
 
     def get_queryset(self):
         p = self.request.query_params
-        library = _library(p["library"]) if p.get("library") else None
+        library = member_library(p["library"]) if p.get("library") else None
         year = p.get("year")
         if year and not year.isdigit():
             raise UserError(_("The year must be a number."), code="bad_year")
@@ -84,20 +70,7 @@ def record_detail(request, urid):
 @permission_classes([IsAuthenticated, CanViewUnion])
 def record_why(request, urid):
     """Why these member records are one union record: shared keys and each member against the master."""
-    record = cataloguing.get_record(urid)
-    holdings = list(record.holdings.select_related("library").order_by("library__code", "instance_id"))
-    master = next((h for h in holdings if (h.library_id, h.instance_id) ==
-                   (record.master_library_id, record.master_instance_id)), None)
-    members = []
-    for holding in holdings:
-        entry = {"library": holding.library.code, "instance_id": holding.instance_id, "joined": holding.matched_on,
-                 "master": holding is master}
-        if master is not None and holding is not master:
-            entry["against_master"] = compare(
-                MatchRecord.from_json(None, holding.match_data), MatchRecord.from_json(None, master.match_data)
-            ).explain()
-        members.append(entry)
-    return Response({"urid": record.urid, "match_keys": record.match_keys, "members": members})
+    return Response(explanations.why(cataloguing.get_record(urid)))
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
@@ -105,7 +78,7 @@ def record_why(request, urid):
 @permission_classes([IsAuthenticated])
 def record_copy(request, urid):
     record = cataloguing.get_record(urid)
-    library = _library(str(request.data.get("library", "")))
+    library = member_library(str(request.data.get("library", "")))
     instance_id = cataloguing.copy_to_library(record, library, request.user)
     return Response({"library": library.code, "instance_id": instance_id}, status=status.HTTP_201_CREATED)
 
@@ -114,7 +87,7 @@ def record_copy(request, urid):
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def add_item(request, code, instance_id):
-    library = _library(code)
+    library = member_library(code)
     data = _valid(s.ItemInput, request.data)
     return Response(cataloguing.add_item(library, instance_id, request.user, **data), status=status.HTTP_201_CREATED)
 
@@ -127,7 +100,7 @@ def record_lock(request, urid):
     if request.method == "DELETE":
         cataloguing.release_lock(record, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-    library = _library(request.data["library"]) if request.data.get("library") else None
+    library = member_library(request.data["library"]) if request.data.get("library") else None
     if library is not None:
         cataloguing.require_cataloguer(request.user, library)
     elif not (cataloguing.can_decide(request.user, record)):
@@ -145,7 +118,8 @@ def record_proposals(request, urid):
         rows = record.proposals.select_related("union_record", "proposed_by", "library", "decided_by").order_by("-id")
         return Response(s.ProposalSerializer(rows, many=True).data)
     data = _valid(s.ProposalInput, request.data)
-    proposal = cataloguing.propose(record, request.user, _library(data["library"]), data["changes"], data["comment"])
+    proposal = cataloguing.propose(record, request.user, member_library(data["library"]), data["changes"],
+                                  data["comment"])
     return Response(s.ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
@@ -197,7 +171,7 @@ def record_restore(request, urid, version):
 @permission_classes([IsAuthenticated])
 def record_split(request, urid):
     record = cataloguing.get_record(urid)
-    _require_coordinator(request.user, record)
+    require_coordinator(request.user, record)
     data = _valid(s.SplitInput, request.data)
     new = clusters.split(record, [_ref(m) for m in data["members"]], request.user, data["note"])
     return Response({"urid": record.urid, "new_urid": new.urid}, status=status.HTTP_201_CREATED)
@@ -208,8 +182,9 @@ def record_split(request, urid):
 @permission_classes([IsAuthenticated])
 def record_merge(request, urid):
     record = cataloguing.get_record(urid)
-    _require_coordinator(request.user, record)
+    require_coordinator(request.user, record)
     other = cataloguing.get_record(str(request.data.get("other", "")))
+    require_coordinator(request.user, other)  # a merge changes both records
     clusters.merge(record, other, request.user, str(request.data.get("note", "")))
     record.refresh_from_db()
     return Response(s.UnionRecordSerializer(record).data)
@@ -220,7 +195,7 @@ def record_merge(request, urid):
 @permission_classes([IsAuthenticated])
 def record_pin(request, urid):
     record = cataloguing.get_record(urid)
-    _require_coordinator(request.user, record)
+    require_coordinator(request.user, record)
     if request.method == "DELETE":
         record = clusters.unpin_master(record, request.user)
     else:
@@ -234,18 +209,16 @@ class ReviewList(generics.ListAPIView):
     serializer_class = s.ReviewSerializer
 
     def get_queryset(self):
-        _require_coordinator(self.request.user)
-        wanted = self.request.query_params.get("status", MatchReview.Status.OPEN)
-        return MatchReview.objects.filter(status=wanted).select_related(
-            "library", "candidate_library", "union_record", "candidate").order_by("-score", "id")
+        return reviews_for(self.request.user, self.request.query_params.get("status", MatchReview.Status.OPEN))
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses=s.ReviewSerializer)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def review_resolve(request, pk):
-    _require_coordinator(request.user)
+    require_coordinator(request.user)
     review = get_object_or_404(MatchReview, pk=pk)
+    require_review_coordinator(request.user, review)
     review = clusters.resolve_review(review, str(request.data.get("action", "")), request.user)
     return Response(s.ReviewSerializer(review).data)
 
@@ -254,7 +227,7 @@ def review_resolve(request, pk):
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def wrong_key(request):
-    _require_coordinator(request.user)
+    require_coordinator(request.user)
     count = clusters.mark_wrong_key(str(request.data.get("key", "")), request.user, str(request.data.get("note", "")))
     return Response({"key": request.data.get("key"), "records_replaced": count})
 
@@ -265,7 +238,7 @@ def wrong_key(request):
 def policy(request):
     current = ConsortiumPolicy.current()
     if request.method == "PUT":
-        _require_coordinator(request.user)
+        require_coordinator(request.user)
         approval = request.data.get("proposal_approval", current.proposal_approval)
         if approval not in ConsortiumPolicy.Approval.values:
             raise UserError(_("Unknown approval policy."), code="bad_policy")
@@ -281,24 +254,9 @@ def policy(request):
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def export_records(request):
-    p = request.query_params
-    fmt, syntax = p.get("marc", "marc21"), p.get("syntax", "iso2709")
-    if fmt not in export.FORMATS or syntax not in export.SYNTAXES:
-        raise UserError(_("marc must be marc21 or cnmarc and syntax iso2709 or marcxml."), code="bad_format")
-    library = _library(p["library"]) if p.get("library") else None
-    region = Region.objects.filter(code=p["region"]).first() if p.get("region") else None
-    if p.get("region") and region is None:
-        raise NotFound(_("No such region."))
-    since = parse_datetime(p["updated_since"]) if p.get("updated_since") else None
-    if p.get("updated_since") and since is None:
-        raise UserError(_("updated_since must be an ISO 8601 date and time."), code="bad_date")
-    records = export.filtered(p.get("q", ""), library, region, p.get("material_type", ""), since)
-    response = StreamingHttpResponse(
-        export.export(records.iterator(chunk_size=500), fmt, syntax),
-        content_type="application/marcxml+xml" if syntax == "marcxml" else "application/marc",
-    )
-    extension = "xml" if syntax == "marcxml" else "mrc"
-    response["Content-Disposition"] = f'attachment; filename="union-{fmt}.{extension}"'
+    selection = select_for_export(request.query_params)
+    response = StreamingHttpResponse(selection.chunks(), content_type=selection.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{selection.filename}"'
     return response
 
 
@@ -317,7 +275,7 @@ def quality_consortium(request):
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def quality_library(request, code):
-    library = _library(code)
+    library = member_library(code)
     if not access.is_staff_of(request.user, library):
         raise PermissionDenied(_("Only the library's staff and coordinators see its quality report."))
     return Response(quality.library_quality(library))

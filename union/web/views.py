@@ -14,12 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.exceptions import UserError
-from tenants.models import Library, Role
+from core.exceptions import PermissionDenied, UserError
+from tenants.models import Role
 from tenants.services import access
-from union.matching import MatchRecord, compare
 from union.models import EditLock, MatchReview, Proposal
-from union.services import cataloguing, clusters, export, quality
+from union.services import cataloguing, clusters, explanations, quality
+from union.services.access import (
+    may_coordinate,
+    member_library,
+    require_coordinator,
+    require_review_coordinator,
+    reviews_for,
+)
+from union.services.export_selection import select_for_export
 
 
 def viewer_required(view):
@@ -33,13 +40,29 @@ def viewer_required(view):
     return wrapper
 
 
-def user_errors(view):
-    """Turn a service's UserError into a message and a redirect back to the record."""
+def refusals_forbidden(view):
+    """A service's refusal (PermissionDenied) answers 403, as the API does."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message) from exc
+
+    return wrapper
+
+
+def user_errors(view):
+    """Turn a service's UserError into a message and a redirect back to the record (a refusal is a 403)."""
+
+    @refusals_forbidden
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            raise
         except UserError as exc:
             messages.error(request, exc.message)
             urid = kwargs.get("urid")
@@ -51,19 +74,6 @@ def user_errors(view):
 def _cataloguer_libraries(user):
     return [lib for lib in access.visible_libraries(user).filter(is_active=True).order_by("code")
             if access.has_role(user, lib, Role.CATALOGUER)]
-
-
-def _library(code: str) -> Library:
-    library = Library.objects.filter(code=code, is_active=True).first()
-    if library is None:
-        raise UserError(_("No member library has the code %(code)s.") % {"code": code})
-    return library
-
-
-def _require_coordinator(user, record=None):
-    region = record.master_library.region if record is not None and record.master_library else None
-    if not access.is_coordinator(user, region):
-        raise DjangoPermissionDenied
 
 
 @viewer_required
@@ -79,23 +89,15 @@ def search(request):
 @user_errors
 def record(request, urid):
     union_record = cataloguing.get_record(urid)
-    holdings = list(union_record.holdings.select_related("library").order_by("library__code", "instance_id"))
-    master = next((h for h in holdings if (h.library_id, h.instance_id) ==
-                   (union_record.master_library_id, union_record.master_instance_id)), None)
-    for holding in holdings:
-        holding.is_master = holding is master
-        if master is not None and holding is not master:
-            holding.against_master = compare(MatchRecord.from_json(None, holding.match_data),
-                                             MatchRecord.from_json(None, master.match_data)).explain()
+    members = explanations.explain_members(union_record)
     lock = EditLock.objects.filter(union_record=union_record, expires_at__gt=timezone.now()).select_related(
         "user").first()
     context = {
-        "record": union_record, "holdings": holdings,
+        "record": union_record, "members": members, "holdings": [m.holding for m in members],
         "versions": union_record.versions.select_related("changed_by", "library").order_by("-version")[:50],
         "proposals": union_record.proposals.select_related("proposed_by", "library").order_by("-id")[:50],
         "can_decide": cataloguing.can_decide(request.user, union_record),
-        "is_coordinator": access.is_coordinator(
-            request.user, union_record.master_library.region if union_record.master_library else None),
+        "is_coordinator": may_coordinate(request.user, union_record),
         "my_libraries": _cataloguer_libraries(request.user),
         "lock": lock,
         "editable": cataloguing.EDITABLE_FIELDS,
@@ -110,12 +112,12 @@ def record_action(request, urid, action):
     union_record = cataloguing.get_record(urid)
     user, post = request.user, request.POST
     if action == "copy":
-        library = _library(post.get("library", ""))
+        library = member_library(post.get("library", ""))
         instance_id = cataloguing.copy_to_library(union_record, library, user)
         messages.success(request, _("Copied into %(library)s as instance %(id)s.") % {"library": library,
                                                                                        "id": instance_id})
     elif action == "lock":
-        library = _library(post.get("library", ""))
+        library = member_library(post.get("library", ""))
         cataloguing.require_cataloguer(user, library)
         cataloguing.acquire_lock(union_record, user, library)
         messages.success(request, _("The record is locked for your edits."))
@@ -123,7 +125,7 @@ def record_action(request, urid, action):
         cataloguing.release_lock(union_record, user)
         messages.success(request, _("The lock is released."))
     elif action == "propose":
-        library = _library(post.get("library", ""))
+        library = member_library(post.get("library", ""))
         values = {}
         for name in cataloguing.EDITABLE_FIELDS:
             if name in post and name not in ("authors",):
@@ -143,7 +145,7 @@ def record_action(request, urid, action):
         cataloguing.restore(union_record, int(post.get("version", "0") or 0), user)
         messages.success(request, _("The version is restored."))
     elif action in ("pin", "split", "merge", "unpin"):
-        _require_coordinator(user, union_record)
+        require_coordinator(user, union_record)
         if action == "pin":
             library_id, instance_id = post.get("member", ":").split(":")
             clusters.pin_master(union_record, (int(library_id), int(instance_id)), user)
@@ -155,8 +157,9 @@ def record_action(request, urid, action):
             new = clusters.split(union_record, refs, user, post.get("note", ""))
             messages.success(request, _("Split off as %(urid)s.") % {"urid": new.urid})
         else:
-            clusters.merge(union_record, cataloguing.get_record(post.get("other", "").strip()), user,
-                           post.get("note", ""))
+            other = cataloguing.get_record(post.get("other", "").strip())
+            require_coordinator(user, other)  # a merge changes both records
+            clusters.merge(union_record, other, user, post.get("note", ""))
             messages.success(request, _("The union records are merged."))
     else:
         raise UserError(_("Unknown action."))
@@ -183,18 +186,18 @@ def compare_versions(request, urid):
 
 
 @login_required
+@refusals_forbidden
 def review_queue(request):
-    _require_coordinator(request.user)
+    reviews = reviews_for(request.user)
     if request.method == "POST":
         review = get_object_or_404(MatchReview, pk=request.POST.get("review"))
+        require_review_coordinator(request.user, review)
         try:
             clusters.resolve_review(review, request.POST.get("action", ""), request.user)
             messages.success(request, _("The review is resolved."))
         except UserError as exc:
             messages.error(request, exc.message)
         return redirect("union-reviews")
-    reviews = MatchReview.objects.filter(status=MatchReview.Status.OPEN).select_related(
-        "library", "candidate_library", "union_record", "candidate").order_by("-score", "id")
     page = Paginator(reviews, 50).get_page(request.GET.get("page"))
     return render(request, "union/web/reviews.html", {"page": page})
 
@@ -209,13 +212,12 @@ def quality_report(request):
 
 @viewer_required
 def export_records(request):
-    fmt, syntax = request.GET.get("marc", "marc21"), request.GET.get("syntax", "iso2709")
-    if fmt not in export.FORMATS or syntax not in export.SYNTAXES:
+    if not request.GET:
         return render(request, "union/web/export.html", {})
-    library = Library.objects.filter(code=request.GET.get("library", "")).first() if request.GET.get("library") else None
-    records = export.filtered(request.GET.get("q", ""), library, None, request.GET.get("material_type", ""))
-    response = StreamingHttpResponse(export.export(records.iterator(chunk_size=500), fmt, syntax),
-                                     content_type="application/marcxml+xml" if syntax == "marcxml" else
-                                     "application/marc")
-    response["Content-Disposition"] = f'attachment; filename="union-{fmt}.{"xml" if syntax == "marcxml" else "mrc"}"'
+    try:
+        selection = select_for_export(request.GET)
+    except UserError as exc:
+        return render(request, "union/web/export.html", {"error": exc.message, "asked": request.GET}, status=400)
+    response = StreamingHttpResponse(selection.chunks(), content_type=selection.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{selection.filename}"'
     return response
