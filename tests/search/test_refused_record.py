@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from core import outbox
 from search.backends import get_backend
@@ -69,7 +70,7 @@ def test_after_five_failures_it_is_dead_lettered_and_no_longer_retried(pg, batch
     assert drain_union_outbox() == {"processed": 0, "failed": 0, "pending": 0}
     change.refresh_from_db()
     assert change.attempts == outbox.MAX_ATTEMPTS
-    with pytest.raises(SystemExit):
+    with translation.override("en"), pytest.raises(SystemExit):
         call_command("check_index", backend="postgres")
     assert "dead-lettered union changes: 1" in capsys.readouterr().out
 
@@ -80,7 +81,8 @@ def test_requeued_after_the_fix_it_is_indexed(pg, batch, capsys):
         drain_union_outbox()
     refused.issns = ["1001-8867"]
     refused.save()
-    call_command("requeue_outbox", "union")
+    with translation.override("en"):
+        call_command("requeue_outbox", "union")
     assert "1 rows of the union outbox requeued" in capsys.readouterr().out
     assert drain_union_outbox() == {"processed": 1, "failed": 0, "pending": 0}
     assert hits(pg, "中国图书馆学报") == {refused.pk}
