@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.workflow import TransitionRecord
+
 COUNT_FIELDS = ("created", "updated", "unchanged", "deleted", "rejected")
 
 
@@ -64,6 +66,16 @@ class ImportJob(models.Model):
 
     def counts(self) -> dict:
         return {"read": self.read, **{name: getattr(self, name) for name in COUNT_FIELDS}, "job": self.pk}
+
+
+class ImportJobStatusChange(TransitionRecord):
+    """Every change of an import job's status; a job is claimed by exactly one worker."""
+
+    subject = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("import job status change")
+        verbose_name_plural = _("import job status changes")
 
 
 class QuarantinedRecord(models.Model):

@@ -6,7 +6,6 @@ import io
 import logging
 
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
@@ -14,6 +13,7 @@ from core.exceptions import NotFound
 from marc_import.exceptions import BadOption
 from marc_import.models import ImportJob, QuarantinedRecord
 from marc_import.services.importer import check_options, import_file
+from marc_import.services.job_status import claim_job, fail_job
 from tenants.models import Library
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,9 @@ def run_job(job_id: int, library_code: str | None = None) -> dict:
         job = ImportJob.objects.filter(pk=job_id).first()
         if job is None:
             raise NotFound(_("No import job %(id)s.") % {"id": job_id})
-        if job.status != ImportJob.Status.QUEUED:
+        # A redelivered task (the worker died before acknowledging it) finds the job claimed.
+        if not claim_job(job, actor=_("import worker")):
+            job.refresh_from_db()
             return job.counts()
         try:
             import_file(library, job.file.path, format=job.format, encoding=job.encoding,
@@ -72,11 +74,7 @@ def run_job(job_id: int, library_code: str | None = None) -> dict:
         except Exception:  # the job row says why; the worker must not retry a broken file forever
             log.exception("import job %s failed", job_id)
             job.refresh_from_db()
-            if job.status != ImportJob.Status.FAILED:
-                job.status = ImportJob.Status.FAILED
-                job.error = _("The import stopped unexpectedly; see the server log.")
-                job.finished_at = timezone.now()
-                job.save()
+            fail_job(job, _("The import stopped unexpectedly; see the server log."))
         job.refresh_from_db()
         return job.counts()
 
