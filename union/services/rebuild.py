@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from psycopg.types.json import Jsonb
 
+from core.copy import copy_rows, update_objects
 from tenants.models import CatalogueChange, Library
 from union.matching import Clusterer, rebuild_order
 from union.models import (
@@ -242,7 +243,7 @@ def _write_union_records(member_dicts: dict[int, list[dict]], pins: dict, bar) -
         union_record.version += 1
         union_record.updated_at = now
         retired.append(union_record)
-    update_rows(UnionRecord, changed + retired, fields)
+    update_objects(UnionRecord, changed + retired, fields)
     copy_rows(UnionRecordVersion._meta.db_table,
               ["union_record_id", "version", "data", "changes", "change_kind", "created_at"],
               ((v.union_record.pk, v.version, Jsonb(v.data), Jsonb(v.changes), v.change_kind, now) for v in versions))
@@ -266,41 +267,3 @@ def _write_reviews(clusterer: Clusterer, assigned: dict[int, int]) -> int:
             score=decision.score, explanation=decision.explain()))
     MatchReview.objects.bulk_create(new, batch_size=2000)
     return len(new)
-
-
-def copy_rows(table: str, columns: list[str], rows) -> None:
-    """COPY rows into a table (much faster than INSERT for a whole catalogue)."""
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
-def update_rows(model, objects: list, fields: list[str]) -> None:
-    """Write ``fields`` of many objects at once: COPY into a temporary table, one UPDATE ... FROM."""
-    if not objects:
-        return
-    table = model._meta.db_table
-    model_fields = [model._meta.get_field(name) for name in fields]
-    columns = [f.column for f in model_fields]
-    with connection.cursor() as cursor:
-        selected = ", ".join(f'"{c}"' for c in ["id", *columns])
-        cursor.execute(f'CREATE TEMPORARY TABLE union_update_tmp ON COMMIT DROP AS SELECT {selected} FROM "{table}" '
-                       "WITH NO DATA")
-    rows = []
-    for obj in objects:
-        row = [obj.pk]
-        for field in model_fields:
-            value = getattr(obj, field.attname)
-            if field.get_internal_type() == "JSONField":
-                value = Jsonb(value)
-            elif field.get_internal_type() == "BinaryField":
-                value = bytes(value or b"")
-            row.append(value)
-        rows.append(row)
-    copy_rows("union_update_tmp", ["id", *columns], rows)
-    assignments = ", ".join(f'"{c}" = t."{c}"' for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f'UPDATE "{table}" AS u SET {assignments} FROM union_update_tmp AS t WHERE u.id = t.id')
-        cursor.execute("DROP TABLE union_update_tmp")
