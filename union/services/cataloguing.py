@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from core.exceptions import Conflict, NotFound, PermissionDenied, UserError
+from core.isbn import compact, isbn13
 from core.workflow import transition
 from tenants.catalogue.services.changes import record_changes
 from tenants.catalogue.services.hrid import next_hrids
 from tenants.models import Library, Role
 from tenants.services import access
-from union.matching import normalize_isbn
 from union.models import (
     ConsortiumPolicy,
     EditLock,
@@ -63,7 +63,7 @@ def search(q: str = "", *, isbn: str = "", library: Library | None = None, mater
             cond |= Q(title__icontains=form) | Q(responsibility__icontains=form) | Q(publisher__icontains=form)
         qs = qs.filter(cond)
     if isbn:
-        normal = normalize_isbn(isbn) or isbn.replace("-", "").strip()
+        normal = isbn13(isbn) or compact(isbn)
         qs = qs.filter(isbns__contains=[normal])
     if library is not None:
         qs = qs.filter(holdings__library=library)
