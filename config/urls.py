@@ -7,6 +7,8 @@ from config import health, views
 from search.oai import views as oai_views
 from search.sru import views as sru_views
 
+# Unknown paths under /api/ answer JSON, others the normal page (see also JsonNotFoundMiddleware).
+handler404 = "core.api.errors.page_not_found"
 handler500 = "core.api.errors.server_error"
 
 api_v1 = [

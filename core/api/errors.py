@@ -32,13 +32,47 @@ def exception_handler(exc, context):
     return response
 
 
+def is_api_request(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
 def json_404(request, exception=None):
     return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
 
 
+def page_not_found(request, exception=None):
+    """handler404: JSON for API paths, the normal page elsewhere."""
+    if is_api_request(request):
+        return json_404(request, exception)
+    from django.views.defaults import page_not_found as html_page_not_found
+
+    return html_page_not_found(request, exception)
+
+
+class JsonNotFoundMiddleware:
+    """A 404 under /api/ is JSON also with DEBUG on, whose 404 page bypasses handler404.
+
+    The API's own 404s (DRF responses, which may be the browsable API's pages) are left alone;
+    what is replaced is Django's page for a path that matches nothing.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and is_api_request(request)
+            and not isinstance(response, (Response, JsonResponse))
+        ):
+            return json_404(request)
+        return response
+
+
 def server_error(request, *args, **kwargs):
     """handler500: JSON for API paths, a plain page elsewhere (never Django's debug page)."""
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse({"detail": _("Internal error; it has been logged."), "code": "server_error"}, status=500)
     from django.views.defaults import server_error as html_server_error
 
