@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from core.copy import copy_lines, update_lines
 from marc_import.exceptions import BadOption, SourceNotFound, UnknownProfile
 from marc_import.mapping.holdings import profiles
 from marc_import.models import ImportJob, QuarantinedRecord
@@ -144,17 +145,6 @@ def _size(path: Path | None, source) -> int:
         return 0
 
 
-def _copy_lines(model, columns: list[str], lines: list[str]) -> None:
-    """COPY prepared text-format lines into ``model``'s table (several times faster than INSERT)."""
-    if not lines:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            copy.write("".join(lines))
-
-
 # Schema-qualified id sequence names by (schema, table): asked once, not for every batch. A name,
 # not an oid, so a schema dropped and made again under the same name still finds its sequence.
 _SEQUENCES: dict[tuple[str, str], str] = {}
@@ -187,7 +177,8 @@ def _insert(model, kind: str, columns: list[str], lines: list[str]) -> list[int]
     if not lines:
         return []
     rows = _new_rows(model, kind, len(lines))
-    _copy_lines(model, columns, [f"{pk}\t{hrid}\t{line}\n" for (pk, hrid), line in zip(rows, lines, strict=True)])
+    copy_lines(model._meta.db_table, columns,
+               [f"{pk}\t{hrid}\t{line}\n" for (pk, hrid), line in zip(rows, lines, strict=True)])
     return [pk for pk, _hrid in rows]
 
 
@@ -339,7 +330,7 @@ class BatchWriter:
             return []
         now = timezone.now().isoformat()
         # The library's own suppression from discovery is not the source record's to change.
-        _update_rows(Instance, ["id", "updated_at", "raw_record", *INSTANCE_COLUMNS], [
+        update_lines(Instance._meta.db_table, ["id", "updated_at", "raw_record", *INSTANCE_COLUMNS], [
             f"{r['id']}\t{now}\t\\\\x{r['raw'].hex()}\t{r['line']}\n" for r in updates
         ], keep=("discovery_suppress",))
         self._reconcile_holdings(updates, now)
@@ -383,8 +374,8 @@ class BatchWriter:
         for holdings_id, (_iid, _h, moved) in zip(new_ids, new_holdings, strict=True):
             item_updates += [_item_update(existing_items[i["barcode"]], holdings_id, i, now) for i in moved]
         self._create_items([(hid, item_line(item)) for hid, item in new_items])
-        _update_rows(HoldingsRecord, ["id", "updated_at", "notes"], holdings_updates)
-        _update_rows(Item, ["id", "holdings_id", "updated_at", *ITEM_UPDATE_COLUMNS], item_updates)
+        update_lines(HoldingsRecord._meta.db_table, ["id", "updated_at", "notes"], holdings_updates)
+        update_lines(Item._meta.db_table, ["id", "holdings_id", "updated_at", *ITEM_UPDATE_COLUMNS], item_updates)
 
 
 # Item columns a re-import refreshes (never status, barcode or suppression: the library's own).
@@ -395,21 +386,3 @@ def _item_update(item_id: int, holdings_id: int, item: dict, now: str) -> str:
     values = item_line(item).split("\t")  # in ITEM_COLUMNS order
     refreshed = "\t".join(values[ITEM_COLUMNS.index(c)] for c in ITEM_UPDATE_COLUMNS)
     return f"{item_id}\t{holdings_id}\t{now}\t{refreshed}\n"
-
-
-def _update_rows(model, columns: list[str], lines: list[str], keep: tuple[str, ...] = ()) -> None:
-    """Update ``model`` rows (by id, the first column) from prepared COPY lines, except the
-    columns in ``keep``: the lines go to a temporary table and one UPDATE ... FROM applies them
-    (Django's bulk_update builds a CASE per row and field: seconds for a thousand rows)."""
-    if not lines:
-        return
-    quote = connection.ops.quote_name
-    table, temp = quote(model._meta.db_table), quote(f"import_update_{model._meta.db_table}")
-    names = ", ".join(quote(c) for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
-        with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
-            copy.write("".join(lines))
-        assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns[1:] if c not in keep)
-        cursor.execute(f"UPDATE {table} t SET {assignments} FROM {temp} s WHERE t.id = s.id")
