@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -63,5 +64,7 @@ def select_for_export(params) -> ExportSelection:
             since = None
         if since is None:
             raise UserError(_("updated_since must be an ISO 8601 date and time."), code="bad_date")
+        if timezone.is_naive(since):  # a browser's date-time field carries no offset: the site's time
+            since = timezone.make_aware(since)
     records = export.filtered(params.get("q", ""), library, region, params.get("material_type", ""), since)
     return ExportSelection(records, fmt, syntax)
