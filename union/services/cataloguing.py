@@ -33,6 +33,7 @@ from union.models import (
     UnionRecord,
     UnionRecordVersion,
 )
+from union.services import access as union_access
 from union.services import clustering
 from union.services.records import read_members
 from union.workflow import PROPOSAL
@@ -108,8 +109,8 @@ def is_owner(user, union_record: UnionRecord) -> bool:
 
 
 def is_record_coordinator(user, union_record: UnionRecord) -> bool:
-    library = union_record.master_library
-    return access.is_coordinator(user, library.region if library else None)
+    # The same region rule as cluster care, so deciding proposals and breaking locks follow it too.
+    return union_access.may_coordinate(user, union_record)
 
 
 def can_decide(user, union_record: UnionRecord) -> bool:
