@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from django.utils.translation import override
+
 from tenants.catalogue.models import ItemStatus
 from tenants.catalogue.workflow import ITEM_STATUS, allowed_actions, check, is_available, is_loanable
 
@@ -38,7 +40,8 @@ def test_reference_only_copies_are_never_loanable():
 
 def test_a_reference_only_copy_cannot_be_checked_out_or_lent():
     reference = SimpleNamespace(reference_only=True)
-    assert "reference" in check("check_out", S.AVAILABLE, reference)
+    with override("en"):
+        assert "reference" in check("check_out", S.AVAILABLE, reference)
     assert "check_out" not in allowed_actions(S.AVAILABLE, reference)
     assert "lend_ill" not in allowed_actions(S.AVAILABLE, reference)
     assert "withdraw" in allowed_actions(S.AVAILABLE, reference)
