@@ -59,11 +59,6 @@ def record_element(record: pymarc.Record, namespace: str = MARC21_NS,
     return root
 
 
-def record_bytes(record: pymarc.Record, namespace: str = MARC21_NS, schema_location: str | None = None) -> bytes:
-    """One standalone ``<record>`` document (UTF-8, no XML declaration)."""
-    return etree.tostring(record_element(record, namespace, schema_location), encoding="utf-8")
-
-
 def collection(records: Iterable[pymarc.Record], namespace: str = MARC21_NS) -> Iterator[bytes]:
     """A ``<collection>`` document, streamed: the prologue, one line per record, the end tag.
 

@@ -4,15 +4,19 @@ the same normalised data."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from django_tenants.utils import tenant_context
+from lxml import etree
 
 from marc_import.pipeline import INSTANCE_FIELDS
 from marc_import.services.export import to_iso2709, to_marcxml
 from marc_import.services.importer import import_file
 from tenants.catalogue.models import Instance
 from tests.marc_import.conftest import FILES, INPUT
+
+MARC21_XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[2] / "union" / "MARC21slim.xsd")))
 
 
 def snapshot(library) -> dict:
@@ -40,6 +44,7 @@ def test_round_trip_keeps_the_normalised_data(make_library, name):
     assert first.created > 0
     iso = exported(a, to_iso2709)
     xml = exported(a, to_marcxml)
+    MARC21_XSD.assertValid(etree.fromstring(xml))  # UNIMARC records too, in the MARC 21 slim syntax
     assert import_file(b, io.BytesIO(iso)).created == first.created
     assert import_file(c, io.BytesIO(xml)).created == first.created
     assert snapshot(a) == snapshot(b) == snapshot(c)

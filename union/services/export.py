@@ -3,8 +3,9 @@
 Records are written from the union record's fields (the master record's data, with every
 member's ISBNs), so an edition catalogued in CNMARC by one member can be exported as MARC 21
 and the other way round. Each record carries its union record id (001) and one holdings field
-per member library (MARC 21 852, CNMARC 905) with the call number and copies. MARCXML is
-valid against the MARC 21 slim schema shipped beside this module.
+per member library (MARC 21 852, CNMARC 905) with the call number and copies. The records come
+from marc_import's writers, the same as a library's own export, so the same data gives the same
+fields. MARCXML is valid against the MARC 21 slim schema shipped beside this module.
 """
 
 from __future__ import annotations
