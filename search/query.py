@@ -97,6 +97,9 @@ def _lex(text: str) -> list[_Tok]:
             phrase = text[i + 1 : end].strip()
             if _WORDLIKE.search(phrase):
                 toks.append(_Tok("TERM", phrase, phrase=True))
+            elif toks and toks[-1].kind == "FIELD":
+                # `title:""` names a field and then gives it nothing to search for.
+                raise QuerySyntaxError(_("Nothing to search for after “%(field)s:”.") % {"field": toks[-1].text})
             i = end + 1
             continue
         if text.startswith("&&", i):
@@ -129,7 +132,7 @@ def _lex(text: str) -> list[_Tok]:
                         toks.append(_Tok("TERM", rest, field=field))
                     continue
                 if i < n and text[i] in '("':
-                    toks.append(_Tok("FIELD", field=field))
+                    toks.append(_Tok("FIELD", prefix, field=field))
                     continue
                 raise QuerySyntaxError(_("Nothing to search for after “%(field)s:”.") % {"field": prefix})
         if _WORDLIKE.search(word):

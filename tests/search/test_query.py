@@ -84,7 +84,8 @@ def test_lower_case_operators_and_unknown_prefixes_are_words():
 
 
 @pytest.mark.parametrize(
-    "text", ["(a", "a)", "a AND", "OR b", "a OR", "-a", '"abc', "title:", "a AND OR b", "()", "a NOT"]
+    "text",
+    ["(a", "a)", "a AND", "OR b", "a OR", "-a", '"abc', "title:", "a AND OR b", "()", "a NOT", 'title:""', 'title:"  " war'],
 )
 def test_it_rejects_bad_syntax_with_a_user_error(text):
     with pytest.raises(QuerySyntaxError) as info:
