@@ -11,6 +11,7 @@ never skips a record; an expired or altered token gets ``badResumptionToken``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 
 from django.conf import settings
@@ -25,6 +26,8 @@ from lxml import etree
 from search.sru import records
 from tenants.models import Library
 from union.models import UnionRecord
+
+logger = logging.getLogger(__name__)
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_XSD = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -79,9 +82,10 @@ def datestamp(value: dt.datetime) -> str:
 
 
 def _E(parent, name: str, text=None, **attrs):
-    el = etree.SubElement(parent, f"{{{OAI_NS}}}{name}", **attrs)
+    # Echoed arguments and error messages quote the request, which may hold what XML cannot.
+    el = etree.SubElement(parent, f"{{{OAI_NS}}}{name}", {k: records.xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        el.text = str(text)
+        el.text = records.xml_text(text)
     return el
 
 
@@ -176,11 +180,24 @@ def _metadata(parent, record: UnionRecord, prefix: str) -> None:
         metadata.append(records.unimarc_element(record, schema_location=True))
 
 
-def _record(parent, record: UnionRecord, prefix: str) -> None:
-    el = _E(parent, "record")
-    _header(el, record)
-    if not record.deleted:
-        _metadata(el, record, prefix)
+def _record(parent, record: UnionRecord, prefix: str) -> bool:
+    """Append the record; False (and nothing appended) when its metadata cannot be written.
+
+    The record is built apart and serialised once before it joins the answer, so one stored
+    record that cannot be written costs a logged warning, never the whole page.
+    """
+    el = etree.Element(f"{{{OAI_NS}}}record")
+    try:
+        _header(el, record)
+        if not record.deleted:
+            _metadata(el, record, prefix)
+        etree.tostring(el)
+    except Exception:
+        logger.warning("OAI-PMH: union record %s could not be written as %s", record.urid, prefix,
+                       exc_info=True)
+        return False
+    parent.append(el)
+    return True
 
 
 def identify(request, body, args) -> None:
@@ -240,7 +257,10 @@ def get_record(request, body, args) -> None:
     record = _record_or_error(args["identifier"])
     if not _can_disseminate(record, prefix):
         raise OAIError("cannotDisseminateFormat", f"This item is not available as {prefix}.")
-    _record(_E(body, "GetRecord"), record, prefix)
+    answer = etree.Element(f"{{{OAI_NS}}}GetRecord")
+    if not _record(answer, record, prefix):
+        raise OAIError("cannotDisseminateFormat", f"This item cannot be given as {prefix} at the moment.")
+    body.append(answer)
 
 
 def _list_state(verb: str, args: dict[str, str]) -> dict:
@@ -315,11 +335,16 @@ def list_items(request, body, args, verb: str) -> None:
     more = len(batch) > size
     batch = batch[:size]
     el = _E(body, verb)
+    written = 0
     for record in batch:
         if verb == "ListIdentifiers":
             _header(el, record)
         else:
-            _record(el, record, state["prefix"])
+            written += _record(el, record, state["prefix"])
+    if verb == "ListRecords" and batch and not written:
+        # The schema wants a record in a page; headers keep the harvest going past broken ones.
+        for record in batch:
+            _header(_E(el, "record"), record)
     if more or state["cursor"]:
         total = state.get("total")
         if total is None:
@@ -367,7 +392,7 @@ def oai(request):
             raise OAIError("badVerb", "Missing or illegal verb." if verb else "The verb argument is missing.")
         _check_arguments(verb, args)
         for key, value in args.items():
-            request_el.set(key, value)
+            request_el.set(key, records.xml_text(value))
         HANDLERS[verb](request, body, args)
     except OAIError as exc:
         if exc.code in ("badVerb", "badArgument"):

@@ -22,6 +22,7 @@ MESSAGES = {
     46: "Unsupported boolean modifier",
     48: "Query feature unsupported",
     61: "First record position out of range",
+    64: "Record temporarily unavailable",
     66: "Unknown schema for retrieval",
     67: "Record not available in this schema",
     71: "Unsupported record packing",

@@ -106,7 +106,8 @@ class _Response:
     def add(self, parent, name: str, text=None):
         el = etree.SubElement(parent, self.q(name))
         if text is not None:
-            el.text = str(text)
+            # Echoed parameters and diagnostic details may carry what XML cannot hold.
+            el.text = records.xml_text(text)
         return el
 
     def diagnostic_element(self, diag: Diagnostic):
@@ -114,8 +115,8 @@ class _Response:
         el = etree.Element(f"{{{ns}}}diagnostic", nsmap={"diag": ns})
         etree.SubElement(el, f"{{{ns}}}uri").text = diag.uri
         if diag.details:
-            etree.SubElement(el, f"{{{ns}}}details").text = str(diag.details)
-        etree.SubElement(el, f"{{{ns}}}message").text = diag.message
+            etree.SubElement(el, f"{{{ns}}}details").text = records.xml_text(diag.details)
+        etree.SubElement(el, f"{{{ns}}}message").text = records.xml_text(diag.message)
         return el
 
     def diagnostics(self, diags: list[Diagnostic]) -> None:
@@ -201,12 +202,16 @@ def _payload(schema: str, union_record):
 
 
 def _load_master_records(union_records) -> None:
-    """Fetch the page's master records in one query (the search service defers them)."""
+    """Fetch the page's master records and holdings in two queries (the search service defers
+    the masters; the holdings summary goes into every public MARC record)."""
+    from django.db.models import prefetch_related_objects
+
     from union.models import UnionRecord
 
     masters = dict(UnionRecord.objects.filter(pk__in=[r.pk for r in union_records]).values_list("pk", "marc"))
     for record in union_records:
         record.marc = masters.get(record.pk, b"")
+    prefetch_related_objects(union_records, "holdings__library")
 
 
 def run_search(query: SearchQuery):
@@ -267,12 +272,21 @@ def search_retrieve(params: dict[str, str], version: str) -> HttpResponse:
             for position, union_record in enumerate(union_records, start=start):
                 try:
                     payload = _payload(schema, union_record)
-                    response.record(container, SCHEMAS[schema][0], packing, payload, position)
+                    # Serialised here, so a record that cannot be written fails alone.
+                    etree.tostring(payload)
                 except Diagnostic as surrogate:
+                    payload = surrogate
+                except Exception:
+                    logger.warning("SRU: union record %s could not be serialised", union_record.urid,
+                                   exc_info=True)
+                    payload = Diagnostic(64, union_record.urid)
+                if isinstance(payload, Diagnostic):
                     # A surrogate diagnostic stands in for a record we cannot give in this schema.
                     response.record(
-                        container, DIAG_SCHEMA, packing, response.diagnostic_element(surrogate), position
+                        container, DIAG_SCHEMA, packing, response.diagnostic_element(payload), position
                     )
+                else:
+                    response.record(container, SCHEMAS[schema][0], packing, payload, position)
         following = start + len(union_records)
         if union_records and following <= result.total:
             response.add(response.root, "nextRecordPosition", following)
