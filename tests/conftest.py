@@ -12,6 +12,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tenants.models import Membership, Region, Role
+from tests.browser import browser  # noqa: F401 - the headless Chromium fixture of the browser tests
 
 
 @pytest.fixture(scope="session")
