@@ -3,8 +3,8 @@
 East has alpha and the college, west has beta and gamma. Each district holds one shared record
 (two copies clustered, the master in that district) and one uncertain pair waiting in the
 review queue. The coordinator of the east acts on the east's and is refused the west's; the
-province's coordinator acts on both. Marking an identifier wrong is not yet bound to a region
-(the xfail below says how).
+province's coordinator acts on both. A record held in both districts is the province's to care
+for, and so are the consortium-wide settings (the policy, identifiers marked wrong).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from tenants.models import Role
 from tests.builders import create_instance, sync, union_record_of, update_instance
 from tests.union.conftest import assert_union_clean
-from union.models import MatchReview, Proposal, UnionRecord
+from union.models import ConsortiumPolicy, MatchReview, Proposal, UnionRecord, WrongMatchKey
 
 API = "/api/v1/union"
 
@@ -166,10 +166,6 @@ def test_the_province_coordinator_acts_in_every_district(api_as, coordinator, di
     assert_union_clean()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "wrong_key asks only whether the user coordinates some region (require_coordinator with no record), "
-    "and mark_wrong_key re-places every record carrying the key, so a district coordinator splits "
-    "clusters mastered in other districts"))
 def test_the_district_coordinator_cannot_mark_a_key_wrong_for_records_of_another_district(
         api_as, east_coordinator, library_b, gamma):
     joined_by_isbn = (
@@ -184,3 +180,91 @@ def test_the_district_coordinator_cannot_mark_a_key_wrong_for_records_of_another
     response = api_as(east_coordinator).post(f"{API}/wrong-keys/", {"key": "isbn:9787503717444"}, format="json")
     assert response.status_code == 403
     assert union_record_of(gamma, joined_by_isbn[1]) == record
+
+
+def test_only_the_province_coordinator_marks_a_key_wrong(api_as, east_coordinator, coordinator, library_a, college):
+    # Even a key carried only by the east's records: the list of wrong keys guides all future matching.
+    pair = [create_instance(lib, title="三国演义", authors=["罗贯中"], year=2008, isbns=["9787503717444"])
+            for lib in (library_a, college)]
+    sync()
+    assert union_record_of(library_a, pair[0]) == union_record_of(college, pair[1])
+    refused = api_as(east_coordinator).post(f"{API}/wrong-keys/", {"key": "isbn:9787503717444"}, format="json")
+    assert refused.status_code == 403
+    assert not WrongMatchKey.objects.exists()
+    marked = api_as(coordinator).post(f"{API}/wrong-keys/", {"key": "isbn:9787503717444"}, format="json")
+    assert marked.status_code == 200 and marked.json()["records_replaced"] == 2
+    assert WrongMatchKey.objects.filter(key="isbn:9787503717444").exists()
+
+
+def test_a_district_coordinator_cannot_change_the_consortium_policy(api_as, east_coordinator, coordinator, library_a):
+    before = ConsortiumPolicy.current()
+    refused = api_as(east_coordinator).put(f"{API}/policy/", {"proposal_approval": "coordinator", "lock_minutes": 5},
+                                           format="json")
+    assert refused.status_code == 403
+    after = ConsortiumPolicy.current()
+    assert (after.proposal_approval, after.lock_minutes) == (before.proposal_approval, before.lock_minutes)
+    # Reading it is open to them, as to every union reader.
+    assert api_as(east_coordinator).get(f"{API}/policy/").status_code == 200
+    changed = api_as(coordinator).put(f"{API}/policy/", {"proposal_approval": "coordinator", "lock_minutes": 5},
+                                      format="json")
+    assert changed.status_code == 200
+    assert ConsortiumPolicy.current().lock_minutes == 5
+
+
+@pytest.fixture
+def across(library_a, library_b):
+    """A record mastered in the east (alpha) and also held in the west (beta)."""
+    instances = [create_instance(lib, title="儒林外史", authors=["吴敬梓"], publisher="人民文学出版社", year=1995,
+                                 isbns=["9787020016563"], items=1) for lib in (library_a, library_b)]
+    sync()
+    record = union_record_of(library_a, instances[0])
+    assert union_record_of(library_b, instances[1]) == record
+    assert record.master_library == library_a
+    return record, instances
+
+
+def test_a_record_held_in_another_district_is_not_the_district_coordinators_alone(
+        api_as, client, east_coordinator, across, library_a, library_b):
+    record, (a, b) = across
+    api = api_as(east_coordinator)
+    attempts = {
+        "pin": api.post(f"{API}/records/{record.urid}/pin/", {"library": "alpha", "instance_id": a.pk},
+                        format="json").status_code,
+        "split": api.post(f"{API}/records/{record.urid}/split/",
+                          {"members": [{"library": "beta", "instance_id": b.pk}]}, format="json").status_code,
+    }
+    client.force_login(east_coordinator)
+    attempts["web split"] = client.post(f"/union/r/{record.urid}/split/",
+                                        {"member": f"{library_b.pk}:{b.pk}"}).status_code
+    assert attempts == dict.fromkeys(attempts, 403)
+    assert union_record_of(library_b, b) == record
+    assert not UnionRecord.objects.get(pk=record.pk).master_pinned
+
+
+def test_the_province_coordinator_splits_a_record_held_in_both_districts(api_as, coordinator, across):
+    record, (_a, b) = across
+    response = api_as(coordinator).post(f"{API}/records/{record.urid}/split/",
+                                        {"members": [{"library": "beta", "instance_id": b.pk}]}, format="json")
+    assert response.status_code == 201
+
+
+def test_a_review_merge_that_would_join_another_districts_library_is_refused(
+        api_as, east_coordinator, across, library_a, college):
+    """The review's two records are both in the east, but the merge would also pull in beta's copy."""
+    record, _ = across
+    east_only = create_instance(college, title="儒林外史 (插图本)", authors=["吴敬梓"], year=1995)
+    sync()
+    other = union_record_of(college, east_only)
+    assert other != record
+    # The sync queued the uncertain pair itself (college's copy against alpha's master).
+    review = MatchReview.objects.get(status="open", library=college, instance_id=east_only.pk,
+                                     candidate_library=library_a)
+    response = api_as(east_coordinator).post(f"{API}/reviews/{review.pk}/resolve/", {"action": "merge"},
+                                             format="json")
+    assert response.status_code == 403
+    review.refresh_from_db()
+    assert review.status == "open"
+    assert union_record_of(college, east_only) == other
+    # Keeping the two east records apart touches only east libraries.
+    kept = api_as(east_coordinator).post(f"{API}/reviews/{review.pk}/resolve/", {"action": "apart"}, format="json")
+    assert kept.status_code == 200

@@ -23,7 +23,14 @@ from tenants.services import access
 from union.api import serializers as s
 from union.models import ConsortiumPolicy, MatchReview, Proposal, UnionHolding
 from union.services import cataloguing, clusters, explanations, quality
-from union.services.access import member_library, require_coordinator, require_review_coordinator, reviews_for
+from union.services.access import (
+    member_library,
+    require_consortium_coordinator,
+    require_coordinator,
+    require_review_coordinator,
+    require_wrong_key_coordinator,
+    reviews_for,
+)
 from union.services.export_selection import select_for_export
 
 
@@ -78,6 +85,7 @@ def record_why(request, urid):
 @permission_classes([IsAuthenticated])
 def record_copy(request, urid):
     record = cataloguing.get_record(urid)
+    cataloguing.require_some_cataloguer(request.user)  # refused before the payload is read
     library = member_library(str(request.data.get("library", "")))
     instance_id = cataloguing.copy_to_library(record, library, request.user)
     return Response({"library": library.code, "instance_id": instance_id}, status=status.HTTP_201_CREATED)
@@ -88,6 +96,7 @@ def record_copy(request, urid):
 @permission_classes([IsAuthenticated])
 def add_item(request, code, instance_id):
     library = member_library(code)
+    cataloguing.require_cataloguer(request.user, library)  # an outsider is refused before the payload is read
     data = _valid(s.ItemInput, request.data)
     return Response(cataloguing.add_item(library, instance_id, request.user, **data), status=status.HTTP_201_CREATED)
 
@@ -117,6 +126,7 @@ def record_proposals(request, urid):
     if request.method == "GET":
         rows = record.proposals.select_related("union_record", "proposed_by", "library", "decided_by").order_by("-id")
         return Response(s.ProposalSerializer(rows, many=True).data)
+    cataloguing.require_some_cataloguer(request.user)  # refused before the payload is read
     data = _valid(s.ProposalInput, request.data)
     proposal = cataloguing.propose(record, request.user, member_library(data["library"]), data["changes"],
                                   data["comment"])
@@ -127,6 +137,8 @@ def record_proposals(request, urid):
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def proposal_decide(request, pk, action):
+    if action not in ("accept", "reject"):
+        raise NotFound(_("A proposal is accepted or rejected."))
     proposal = get_object_or_404(Proposal.objects.select_related("union_record"), pk=pk)
     note = str(request.data.get("note", ""))
     if action == "accept":
@@ -218,8 +230,9 @@ class ReviewList(generics.ListAPIView):
 def review_resolve(request, pk):
     require_coordinator(request.user)
     review = get_object_or_404(MatchReview, pk=pk)
-    require_review_coordinator(request.user, review)
-    review = clusters.resolve_review(review, str(request.data.get("action", "")), request.user)
+    action = str(request.data.get("action", ""))
+    require_review_coordinator(request.user, review, action)
+    review = clusters.resolve_review(review, action, request.user)
     return Response(s.ReviewSerializer(review).data)
 
 
@@ -227,7 +240,7 @@ def review_resolve(request, pk):
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def wrong_key(request):
-    require_coordinator(request.user)
+    require_wrong_key_coordinator(request.user, str(request.data.get("key", "")))
     count = clusters.mark_wrong_key(str(request.data.get("key", "")), request.user, str(request.data.get("note", "")))
     return Response({"key": request.data.get("key"), "records_replaced": count})
 
@@ -238,7 +251,7 @@ def wrong_key(request):
 def policy(request):
     current = ConsortiumPolicy.current()
     if request.method == "PUT":
-        require_coordinator(request.user)
+        require_consortium_coordinator(request.user)
         approval = request.data.get("proposal_approval", current.proposal_approval)
         if approval not in ConsortiumPolicy.Approval.values:
             raise UserError(_("Unknown approval policy."), code="bad_policy")

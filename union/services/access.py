@@ -1,20 +1,24 @@
 """Who may act where in the union catalogue, for the API and the web pages alike.
 
 A coordinator acts only inside the regions they coordinate (their region and every region
-below it, ``tenants.services.access``): a union record lies in its master library's region,
-a match review in the regions of both member records it would join or keep apart. What lies
-in no region at all (a record with neither master nor holdings) is left to coordinators of
-the whole consortium.
+below it, ``tenants.services.access``), and an action must lie inside them for every library
+it touches: a union record lies in the regions of its master library and of every library
+holding it (a merge needs both records), a match review in the regions of both member records
+it would keep apart, and, merged, in those of both records it would join. What belongs to the
+whole consortium (its policy, identifiers marked wrong for all matching) and what lies in no
+region at all (a record with neither master nor holdings) is left to a coordinator of a top
+region (one with no parent).
 """
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound, PermissionDenied
-from tenants.models import Library, Region
+from tenants.models import Library, Region, Role
 from tenants.services import access
-from union.models import MatchReview, UnionRecord
+from union.models import MatchReview, UnionHolding, UnionMatchKey, UnionRecord
 
 
 def member_library(code: str) -> Library:
@@ -26,17 +30,25 @@ def member_library(code: str) -> Library:
 
 
 def record_region_ids(union_record: UnionRecord) -> set[int]:
+    """The regions of every library the record touches: its master's and every holder's."""
+    regions = set(union_record.holdings.values_list("library__region_id", flat=True))
     if union_record.master_library_id is not None:
-        return {union_record.master_library.region_id}
-    # No master (yet): the record lies wherever it is held.
-    return set(union_record.holdings.values_list("library__region_id", flat=True))
+        regions.add(union_record.master_library.region_id)
+    return regions
+
+
+def is_consortium_coordinator(user) -> bool:
+    """A coordinator of a top region (no parent): the consortium's own settings are theirs."""
+    if not user or not user.is_authenticated:
+        return False
+    return user.is_superuser or Region.objects.filter(
+        parent__isnull=True, memberships__user=user, memberships__role=Role.COORDINATOR).exists()
 
 
 def _covers(user, region_ids: set[int]) -> bool:
-    covered = access.coordinated_region_ids(user)
     if not region_ids:
-        return bool(covered) and covered >= set(Region.objects.values_list("pk", flat=True))
-    return region_ids <= covered
+        return is_consortium_coordinator(user)
+    return region_ids <= access.coordinated_region_ids(user)
 
 
 def may_coordinate(user, *union_records: UnionRecord) -> bool:
@@ -53,7 +65,13 @@ def require_coordinator(user, *union_records: UnionRecord) -> None:
         raise PermissionDenied(_("Only a coordinator of the record's region may do this."))
 
 
-def require_review_coordinator(user, review: MatchReview) -> None:
+def require_consortium_coordinator(user) -> None:
+    if not is_consortium_coordinator(user):
+        raise PermissionDenied(_("Only a coordinator of the whole consortium may do this."))
+
+
+def require_review_coordinator(user, review: MatchReview, action: str = "") -> None:
+    """Keeping apart touches the review's two libraries; a merge also every library of both records."""
     if not access.is_coordinator(user):
         raise PermissionDenied(_("Only consortium coordinators may do this."))
     regions = set(
@@ -63,6 +81,22 @@ def require_review_coordinator(user, review: MatchReview) -> None:
     )
     if not _covers(user, regions):
         raise PermissionDenied(_("Only a coordinator of both libraries' regions may resolve this review."))
+    if action == "merge":
+        records = UnionRecord.objects.filter(holdings__in=UnionHolding.objects.filter(
+            Q(library_id=review.library_id, instance_id=review.instance_id)
+            | Q(library_id=review.candidate_library_id, instance_id=review.candidate_instance_id)
+        )).select_related("master_library").distinct()
+        if not may_coordinate(user, *records):
+            raise PermissionDenied(_("Only a coordinator of the record's region may do this."))
+
+
+def require_wrong_key_coordinator(user, key: str) -> None:
+    """The wrong keys guide all matching, and marking one re-places every record carrying it."""
+    require_consortium_coordinator(user)
+    regions = set(UnionMatchKey.objects.filter(key=key.strip()).values_list(
+        "holding__library__region_id", flat=True))
+    if not _covers(user, regions):
+        raise PermissionDenied(_("Only a coordinator of the record's region may do this."))
 
 
 def reviews_for(user, status: str = MatchReview.Status.OPEN):

@@ -103,6 +103,13 @@ def require_cataloguer(user, library: Library) -> None:
         raise PermissionDenied(_("Only cataloguers of %(library)s may change its catalogue.") % {"library": library})
 
 
+def require_some_cataloguer(user) -> None:
+    """Copy, lock and propose are for cataloguers of some library (or coordinators); others are refused first."""
+    if not (access.is_coordinator(user) or any(
+            access.has_role(user, library, Role.CATALOGUER) for library in access.visible_libraries(user))):
+        raise PermissionDenied(_("Only cataloguers may do this."))
+
+
 def is_owner(user, union_record: UnionRecord) -> bool:
     library = union_record.master_library
     return library is not None and bool(access.roles_in(user, library) & {Role.CATALOGUER, Role.LIBRARY_ADMIN})
@@ -321,11 +328,12 @@ def _apply_to_master(union_record: UnionRecord, values: dict, user, kind: str) -
 
 
 def _may_decide(proposal: Proposal, action: str, user, union_record: UnionRecord) -> None:
+    # Permission first: an outsider is not told whether the proposal is still open.
+    if not can_decide(user, union_record):
+        raise PermissionDenied(_("Only the master record's library or a coordinator may decide (consortium policy)."))
     refusal = PROPOSAL.refusal(action, proposal.status)
     if refusal:
         raise Conflict(refusal[0], code=refusal[1])
-    if not can_decide(user, union_record):
-        raise PermissionDenied(_("Only the master record's library or a coordinator may decide (consortium policy)."))
 
 
 def _decide(proposal: Proposal, action: str, user, note: str, union_record: UnionRecord) -> None:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -111,6 +111,11 @@ def record(request, urid):
 def record_action(request, urid, action):
     union_record = cataloguing.get_record(urid)
     user, post = request.user, request.POST
+    # Permission first: who may not act is refused before the form is read.
+    if action in ("copy", "lock", "propose"):
+        cataloguing.require_some_cataloguer(user)
+    elif action in ("accept", "reject", "restore") and not cataloguing.can_decide(user, union_record):
+        raise PermissionDenied(_("Only the master record's library or a coordinator may decide (consortium policy)."))
     if action == "copy":
         library = member_library(post.get("library", ""))
         instance_id = cataloguing.copy_to_library(union_record, library, user)
@@ -134,7 +139,7 @@ def record_action(request, urid, action):
         cataloguing.propose(union_record, user, library, changed, post.get("comment", ""))
         messages.success(request, _("Your proposal is waiting for a decision."))
     elif action in ("accept", "reject"):
-        proposal = get_object_or_404(Proposal, pk=post.get("proposal"), union_record=union_record)
+        proposal = get_object_or_404(Proposal, pk=_number(post.get("proposal"), 404), union_record=union_record)
         if action == "accept":
             cataloguing.accept(proposal, user, post.get("note", ""))
             messages.success(request, _("The proposal is accepted."))
@@ -142,18 +147,17 @@ def record_action(request, urid, action):
             cataloguing.reject(proposal, user, post.get("note", ""))
             messages.success(request, _("The proposal is rejected."))
     elif action == "restore":
-        cataloguing.restore(union_record, int(post.get("version", "0") or 0), user)
+        cataloguing.restore(union_record, _number(post.get("version")), user)
         messages.success(request, _("The version is restored."))
     elif action in ("pin", "split", "merge", "unpin"):
         require_coordinator(user, union_record)
         if action == "pin":
-            library_id, instance_id = post.get("member", ":").split(":")
-            clusters.pin_master(union_record, (int(library_id), int(instance_id)), user)
+            clusters.pin_master(union_record, _member(post.get("member")), user)
             messages.success(request, _("The master record is pinned."))
         elif action == "unpin":
             clusters.unpin_master(union_record, user)
         elif action == "split":
-            refs = [tuple(int(x) for x in m.split(":")) for m in post.getlist("member")]
+            refs = [_member(m) for m in post.getlist("member")]
             new = clusters.split(union_record, refs, user, post.get("note", ""))
             messages.success(request, _("Split off as %(urid)s.") % {"urid": new.urid})
         else:
@@ -164,6 +168,23 @@ def record_action(request, urid, action):
     else:
         raise UserError(_("Unknown action."))
     return redirect("union-record", urid=urid)
+
+
+def _number(value, missing_status: int = 400) -> int:
+    """A whole number from the form; anything else is the sender's mistake (or, for ids, nothing found)."""
+    if value is None or not str(value).strip().isdigit():
+        if missing_status == 404:
+            raise Http404
+        raise UserError(_("Give a number."), code="bad_number")
+    return int(value)
+
+
+def _member(value) -> tuple[int, int]:
+    """A member record as the page sends it, "<library id>:<instance id>"."""
+    library_id, _sep, instance_id = str(value or "").partition(":")
+    if not (library_id.isdigit() and instance_id.isdigit()):
+        raise UserError(_("Choose member records of this union record."), code="bad_members")
+    return int(library_id), int(instance_id)
 
 
 def _display(value):
@@ -190,10 +211,11 @@ def compare_versions(request, urid):
 def review_queue(request):
     reviews = reviews_for(request.user)
     if request.method == "POST":
-        review = get_object_or_404(MatchReview, pk=request.POST.get("review"))
-        require_review_coordinator(request.user, review)
+        review = get_object_or_404(MatchReview, pk=_number(request.POST.get("review"), 404))
+        action = request.POST.get("action", "")
+        require_review_coordinator(request.user, review, action)
         try:
-            clusters.resolve_review(review, request.POST.get("action", ""), request.user)
+            clusters.resolve_review(review, action, request.user)
             messages.success(request, _("The review is resolved."))
         except UserError as exc:
             messages.error(request, exc.message)
