@@ -121,6 +121,7 @@ def _rejected(source: SourceRecord, reason: str, control_number: str = "") -> di
         "status": "rejected",
         "position": source.position,
         "offset": source.offset,
+        "length": len(source.raw),
         "raw": source.raw,
         "kind": source.kind,
         "reason": reason,
@@ -130,7 +131,7 @@ def _rejected(source: SourceRecord, reason: str, control_number: str = "") -> di
 
 def _utf8_raw(source: SourceRecord, record, encoding: str, flavour: str) -> bytes:
     """The record as UTF-8 ISO 2709, NFC, with its character set coded as UTF-8."""
-    raw = source.raw
+    raw = source.body
     if source.kind == "iso2709" and source.text is None and encoding in ("ascii", "utf-8"):
         if encoding == "ascii" or unicodedata.is_normalized("NFC", raw.decode("utf-8")):
             if flavour == "marc21" and raw[9:10] != b"a":
@@ -181,7 +182,10 @@ def process(source: SourceRecord, options: Options) -> dict:
     return {
         "status": "ok",
         "position": source.position,
+        # Where the record stands in the file: a late rejection quarantines those bytes, not "raw".
         "offset": source.offset,
+        "length": len(source.raw),
+        "kind": source.kind,
         "key": key,
         "deleted": deleted,
         "flavour": flavour,

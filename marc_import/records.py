@@ -2,9 +2,11 @@
 
 Pure code (no Django): it also runs in the parse worker process.
 
-A reader yields :class:`SourceRecord` (the raw bytes of one record, its 1-based position and
-its byte offset or XML line); :func:`decode` turns one into a ``pymarc.Record`` with NFC text,
-choosing the character set per record, or raises :class:`RecordError` with a reason.
+A reader yields :class:`SourceRecord` (the bytes of the file that make one record, exactly as
+they stand there, its 1-based position and byte offset); every byte of the file that is not
+filler or XML wrapper ends in one of them, readable or not. :func:`decode` turns one into a
+``pymarc.Record`` with NFC text, choosing the character set per record, or raises
+:class:`RecordError` with a reason.
 """
 
 from __future__ import annotations
@@ -33,29 +35,69 @@ class RecordError(Exception):
     """This one record cannot be read; the reason is for the librarian."""
 
 
+# Bytes some systems put between ISO 2709 records (line breaks, padding, a DOS end-of-file mark).
+FILLER = b"\r\n\x00 \x1a"
+_FILLER_START = {FILLER[i : i + 1] for i in range(len(FILLER))} | {b""}
+
+
 @dataclass(slots=True)
 class SourceRecord:
+    """One record as found in the file.
+
+    ``raw`` is exactly the bytes of the file from ``offset`` on, so quarantine keeps what the
+    library sent and a download can be sent again as it is; the record proper starts ``start``
+    bytes into it (after filler between records). ``problem`` says why the reader already knows
+    these bytes are no readable record (a stretch of garbage, an XML record without its end).
+    """
+
     position: int
     offset: int
     raw: bytes
     kind: str = "iso2709"  # iso2709 | xml
     text: str | None = None  # ISO 2709 record already decoded from UCS-2
-    xml_record: pymarc.Record | None = None
+    start: int = 0
+    problem: str | None = None
+    context: bytes = b""  # XML: the declaration the record's bytes are to be read under
+
+    @property
+    def body(self) -> bytes:
+        return self.raw[self.start :] if self.start else self.raw
 
 
 # --- opening sources -------------------------------------------------------------------------
 
+_XML_START = re.compile(rb"<[?!A-Za-z_]")
+_XML_MARC_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:record|collection|leader|controlfield|datafield)[\s>]")
+# A leader as ISO 2709 writes it, read from its second byte on: one damaged first byte must not
+# make a file of hundreds of records look like something else.
+_LEADER_TAIL = re.compile(rb"\d{4}[\x20-\x7e]{7}\d{5}[\x20-\x7e]{7}")
+
+
+def _utf16_order(head: bytes) -> str | None:
+    """'le' or 'be' when the first bytes are ASCII text in UTF-16 (every other byte zero).
+
+    Counted, not required of every byte, so one damaged byte does not hide the layout."""
+    sample = head[:64]
+    if len(sample) < 10:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) >= 0.8 * len(odd) and even.count(0) <= 0.2 * len(even):
+        return "le"
+    if even.count(0) >= 0.8 * len(even) and odd.count(0) <= 0.2 * len(odd):
+        return "be"
+    return None
+
 
 def sniff(head: bytes) -> str:
     """'xml', 'ucs-2' (ISO 2709 in UTF-16) or 'iso2709' from the first bytes of a file."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "ucs-2"
-    if len(head) >= 10 and head[1:10:2] == b"\0" * 5 and head[0:10:2].isdigit():
-        return "ucs-2"
-    if len(head) >= 10 and head[0:10:2] == b"\0" * 5 and head[1:10:2].isdigit():
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_order(head):
         return "ucs-2"
     stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
-    if stripped.startswith(b"<"):
+    if _XML_START.match(stripped):
+        return "xml"
+    if RT in head or _LEADER_TAIL.match(stripped, 1):
+        return "iso2709"
+    if _XML_MARC_TAG.search(head):  # XML whose first bytes are damaged
         return "xml"
     return "iso2709"
 
@@ -97,97 +139,289 @@ class _Rewound(io.RawIOBase):
         return len(data)
 
 
+# A record start inside a stretch of bytes: a leader whose base address of data points at a
+# field terminator that closes whole 12-byte directory entries. Looked for (overlapping) only
+# where the stretch is not one record already.
+_LEADER_AT = re.compile(rb"(?=\d{5}[\x20-\x7e]{7}(\d{5})[\x20-\x7e]{7}[0-9A-Za-z]{3}\d{9})")
+
+
+def _record_starts(part: bytes, begin: int) -> list[int]:
+    starts = []
+    for match in _LEADER_AT.finditer(part, begin):
+        at, base = match.start(), int(match.group(1))
+        if base >= 37 and (base - 25) % 12 == 0 and part[at + base - 1 : at + base] == FT:
+            starts.append(at)
+    return starts
+
+
+def _split_part(part: bytes) -> list[tuple[int, int, int]]:
+    """(from, to, filler before the record) of the records in the bytes up to one terminator.
+
+    Usually one record. Garbage before a record, or a record whose terminator is missing, are
+    cut off at the next plausible leader, so each is quarantined alone and the next is read."""
+    filler = len(part) - len(part.lstrip(FILLER))
+    if filler == len(part) or filler == len(part) - 1 and part.endswith(RT):
+        return []  # nothing but filler (and perhaps a lone terminator)
+    body = part[filler:]
+    if body[:5].isdigit() and int(body[:5]) == len(body):
+        return [(0, len(part), filler)]  # the common case: the leader's length fits
+    cuts = [0, *_record_starts(part, filler + 1), len(part)]
+    spans = []
+    for begin, end in itertools.pairwise(cuts):
+        piece = part[begin:end]
+        spans.append((begin, end, len(piece) - len(piece.lstrip(FILLER))))
+    return spans
+
+
 def iter_iso2709(stream) -> Iterator[SourceRecord]:
-    """Split on record terminators (0x1D), never trusting the length in the leader."""
+    """Split on record terminators (0x1D), never trusting the length in the leader; within the
+    bytes up to one terminator, resynchronise on the next plausible leader."""
     buffer = b""
-    offset = 0
+    offset = 0  # of buffer[0] in the file
     position = 0
-    while True:
+    eof = False
+    while not eof:
         chunk = stream.read(CHUNK)
-        if not chunk:
-            break
+        eof = not chunk
         buffer += chunk
         parts = buffer.split(RT)
-        buffer = parts.pop()
-        for part in parts:
-            length = len(part) + 1
-            body = part.lstrip(b"\r\n\x00 \x1a")
-            if body:
+        tail = parts.pop()
+        if eof:
+            parts.append(tail)
+            tail = b""
+        at = 0
+        last = len(parts) - 1
+        for i, part in enumerate(parts):
+            if i < last or not eof:
+                part += RT
+            if part[:1] not in _FILLER_START and part[:5].isdigit() and int(part[:5]) == len(part):
+                position += 1  # the common case, checked here for speed: one record, length right
+                yield SourceRecord(position, offset + at, part)
+                at += len(part)
+                continue
+            for begin, end, filler in _split_part(part):
                 position += 1
-                yield SourceRecord(position, offset + len(part) - len(body), body + RT)
-            offset += length
-    tail = buffer.strip(b"\r\n\x00 \x1a")
-    if tail:
-        position += 1
-        yield SourceRecord(position, offset, tail)
+                raw = part[begin:end]
+                problem = None
+                if begin == 0 and end < len(part) and not raw[filler : filler + 5].isdigit():
+                    problem = (f"{len(raw)} bytes that are not a MARC record, before the record at byte "
+                               f"{offset + at + end}")
+                yield SourceRecord(position, offset + at + begin, raw, start=filler, problem=problem)
+            at += len(part)
+        offset += at
+        buffer = tail
 
 
 def iter_ucs2(stream) -> Iterator[SourceRecord]:
-    """ISO 2709 written entirely in UCS-2/UTF-16 (structure and data)."""
-    head = stream.read(4)
-    if head.startswith(codecs.BOM_UTF16_LE):
-        codec, head = "utf-16-le", head[2:]
-    elif head.startswith(codecs.BOM_UTF16_BE):
-        codec, head = "utf-16-be", head[2:]
-    elif len(head) >= 2 and head[1] == 0:
+    """ISO 2709 written entirely in UCS-2/UTF-16 (structure and data).
+
+    Split on the terminator's two bytes at even offsets, so every record keeps its exact bytes;
+    each is decoded on its own, and one that is not valid UTF-16 is rejected alone."""
+    buffer = stream.read(CHUNK)
+    if buffer.startswith(codecs.BOM_UTF16_LE):
         codec = "utf-16-le"
-    else:
+    elif buffer.startswith(codecs.BOM_UTF16_BE):
         codec = "utf-16-be"
-    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
-    text = decoder.decode(head)
-    position = 0
-    offset = 0
+    else:
+        codec = "utf-16-be" if _utf16_order(buffer) == "be" else "utf-16-le"
+    terminator = "\x1d".encode(codec)
+    offset = position = 0  # offset of buffer[0] in the file: always even
+    eof = not buffer
     while True:
-        chunk = stream.read(CHUNK)
-        text += decoder.decode(chunk, final=not chunk)
-        parts = text.split("\x1d")
-        text = parts.pop()
-        for part in parts:
-            body = part.lstrip("\r\n\x00 \ufeff")
-            if body:
+        begin = search = 0
+        while (found := buffer.find(terminator, search)) >= 0:
+            if found % 2:  # the second half of one character and the first of the next
+                search = found + 1
+                continue
+            end = found + 2
+            record = _ucs2_record(buffer[begin:end], codec, offset + begin, position + 1)
+            if record is not None:
                 position += 1
-                raw = (body + "\x1d").encode(codec, errors="surrogatepass")
-                yield SourceRecord(position, offset, raw, text=body + "\x1d")
-            offset += (len(part) + 1) * 2
-        if not chunk:
-            break
-    tail = text.strip("\r\n\x00 ")
-    if tail:
-        position += 1
-        yield SourceRecord(position, offset, tail.encode(codec, errors="surrogatepass"), text=tail)
+                yield record
+            begin = search = end
+        if eof:
+            record = _ucs2_record(buffer[begin:], codec, offset + begin, position + 1)
+            if record is not None:
+                yield record
+            return
+        buffer, offset = buffer[begin:], offset + begin
+        chunk = stream.read(CHUNK)
+        eof = not chunk
+        buffer += chunk
+
+
+def _ucs2_record(piece: bytes, codec: str, offset: int, position: int) -> SourceRecord | None:
+    try:
+        text = piece.decode(codec)
+    except UnicodeDecodeError as exc:
+        return SourceRecord(position, offset, piece,
+                            problem=f"bytes are not valid UTF-16 ({exc.reason} at byte {offset + exc.start})")
+    body = text.lstrip("\r\n\x00 \ufeff\x1a")
+    if not body.rstrip("\x1d"):
+        return None
+    return SourceRecord(position, offset, piece, start=len(text[: len(text) - len(body)].encode(codec)), text=body)
 
 
 def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+# What the XML reader looks at: comments and CDATA (skipped whole), and start and end tags of
+# record, leader, control field and data field elements under any prefix. Everything else is
+# the wrapper (collection, SRU, OAI-PMH) and passes by unparsed.
+_XML_TOKEN = re.compile(rb"<!--|<!\[CDATA\[|<(/?)(?:[A-Za-z_][\w.-]*:)?(record|leader|controlfield|datafield)(?=[\s/>])")
+_XML_SKIPPED = {b"<!--": b"-->", b"<![CDATA[": b"]]>"}
+_XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][\w.-]*)["']""")
+_XML_WRAPPER_LIMIT = 1 << 20
+
+
+@dataclass(slots=True)
+class _Open:
+    """A record element whose end tag has not been read yet."""
+
+    start: int  # offset in the file
+    content: bool = False  # holds a leader or fields of its own: a MARC record
+    child: bool = False  # holds a MARC record: a wrapper (OAI-PMH, SRU)
+
+
 def iter_xml(stream) -> Iterator[SourceRecord]:
-    """MARC records in any XML wrapper (MARCXML collection, SRU, OAI-PMH, UNIMARC/CNMARC XML)."""
+    """MARC records in any XML wrapper (MARCXML collection, SRU, OAI-PMH, UNIMARC/CNMARC XML).
+
+    The file is cut at the byte level into ``<record>...</record>`` elements, and each is parsed
+    on its own (in :func:`decode`), so a syntax error spoils one record, not the rest of the file.
+    A record whose end tag is missing ends where the next begins; fields found outside any record
+    (a damaged start tag) are kept as a stretch of their own; nothing of the file is dropped.
+    """
+    buffer, base = b"", 0  # base: offset of buffer[0] in the file
+    pos, eof = 0, False
+    stack: list[_Open] = []
+    gap, orphans = 0, False  # where the bytes since the last record began; MARC fields among them?
+    position = 0
+    context = b""
+    first = True
+    while True:
+        match = _XML_TOKEN.search(buffer, pos)
+        if match is None:
+            resume = max(pos, len(buffer) - 64)  # a tag cut in two at the end is looked at again
+        else:
+            resume = None
+            if match.group(2) is None:  # a comment or CDATA section: skipped to its end
+                close = buffer.find(_XML_SKIPPED[match.group()], match.end())
+                if close >= 0 or eof:  # one never closed is taken for text, so records after it count
+                    pos = close + 3 if close >= 0 else match.end()
+                    continue
+                resume = match.start()
+            elif match.group(2) == b"record" and not eof and buffer.find(b">", match.end()) < 0:
+                resume = match.start()
+        if resume is not None:
+            if eof:
+                break
+            keep = min([gap - base, *(o.start - base for o in stack if not o.child), resume])
+            if not stack and not orphans and resume - keep > _XML_WRAPPER_LIMIT:
+                keep = resume  # a long stretch of wrapper: nothing in it to keep
+                gap = base + resume
+            buffer, base, pos = buffer[keep:], base + keep, resume - keep
+            chunk = stream.read(CHUNK)
+            eof = not chunk
+            if first:
+                declared = _XML_ENCODING.match(chunk.lstrip(codecs.BOM_UTF8))
+                if declared:
+                    context = b'<?xml version="1.0" encoding="%s"?>' % declared.group(1)
+                first = False
+            buffer += chunk
+            continue
+        at = base + match.start()
+        closing, name = match.group(1), match.group(2)
+        if name != b"record":
+            pos = match.end()
+            if closing:
+                continue
+            if stack and not stack[-1].child:
+                stack[-1].content = True
+            else:  # no record is open to hold it
+                orphans = True
+            continue
+        close = buffer.find(b">", match.end())
+        end = base + close + 1 if close >= 0 else base + len(buffer)
+        pos = close + 1 if close >= 0 else len(buffer)
+        if not closing:
+            if close >= 0 and buffer[close - 1 : close] == b"/":
+                continue  # <record/>: empty
+            if stack and stack[-1].content and not stack[-1].child:
+                # A MARC record is open and another begins: its end tag is missing.
+                cut = stack.pop()
+                position += 1
+                yield _xml_record(position, cut.start, buffer[cut.start - base : at - base], context,
+                                  f"record has no end tag: the next record begins at byte {at}")
+                if stack:
+                    stack[-1].child = True
+                gap = at
+            if orphans:
+                position += 1
+                yield _orphans(position, gap, buffer[gap - base : at - base])
+                orphans = False
+            stack.append(_Open(at))
+            continue
+        if not stack:
+            continue  # an end tag without a start: wrapper debris, or the start was damaged
+        element = stack.pop()
+        if element.child or not element.content:
+            continue  # a wrapper, or a record in another schema (Dublin Core, MODS)
+        position += 1
+        yield _xml_record(position, element.start, buffer[element.start - base : end - base], context)
+        if stack:
+            stack[-1].child = True
+        gap = end
+    truncated = stack[-1] if stack and not stack[-1].child else None
+    if orphans:
+        position += 1
+        yield _orphans(position, gap, buffer[gap - base : truncated.start - base if truncated else len(buffer)])
+    if truncated is not None:
+        position += 1
+        yield _xml_record(position, truncated.start, buffer[truncated.start - base :], context,
+                          "the file ends inside this record (truncated?)")
+
+
+def _xml_record(position: int, offset: int, raw: bytes, context: bytes, problem: str | None = None) -> SourceRecord:
+    return SourceRecord(position, offset, raw, kind="xml", problem=problem, context=context)
+
+
+def _orphans(position: int, offset: int, raw: bytes) -> SourceRecord:
+    return SourceRecord(position, offset, raw, kind="xml",
+                        problem="MARC fields outside any <record> element (is its start tag damaged?)")
+
+
+_XML_RECORD_PREFIX = re.compile(rb"<([A-Za-z_][\w.-]*):")
+_XML_UNDEFINED_PREFIX = re.compile(r"Namespace prefix ([A-Za-z_][\w.-]*)")
+
+
+def parse_xml_record(source: SourceRecord) -> pymarc.Record:
+    """One record element cut out of an XML file -> pymarc.Record. Raises RecordError.
+
+    The element is parsed inside a wrapper declaring the namespace prefixes it uses, since their
+    declarations may have stood on the elements around it; only local names count here, so any
+    namespace name will do. Prefixes are added as the parser asks for them: looking for them all
+    beforehand would cost more than the parse."""
     from lxml import etree
 
-    position = 0
-    context = etree.iterparse(stream, events=("end",), tag="{*}record", huge_tree=True, recover=False)
-    try:
-        for _event, element in context:
-            children = {_local(child.tag) for child in element}
-            if not children & {"leader", "controlfield", "datafield"}:
-                continue
-            position += 1
-            raw = etree.tostring(element, encoding="utf-8")
-            line = element.sourceline or 0
-            try:
-                record = xml_element_to_record(element)
-                yield SourceRecord(position, line, raw, kind="xml", xml_record=record)
-            except RecordError as exc:
-                yield SourceRecord(position, line, raw, kind="xml", text=f"!{exc}")
-            element.clear(keep_tail=True)
-            parent = element.getparent()
-            if parent is not None and _local(parent.tag) not in ("recordData", "metadata"):
-                while element.getprevious() is not None:
-                    del parent[0]
-    except etree.XMLSyntaxError as exc:
-        position += 1
-        yield SourceRecord(position, exc.lineno or 0, b"", kind="xml", text=f"!XML syntax error: {exc}")
+    start = _XML_RECORD_PREFIX.match(source.raw)
+    prefixes = [start.group(1)] if start else []
+    parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
+    while True:
+        declarations = b"".join(b' xmlns:%s="urn:x-prefix:%s"' % (p, p) for p in prefixes)
+        try:
+            root = etree.fromstring(source.context + b"<_" + declarations + b">" + source.raw + b"</_>", parser)
+            break
+        except etree.XMLSyntaxError as exc:
+            undefined = _XML_UNDEFINED_PREFIX.match(exc.msg or "")
+            prefix = undefined.group(1).encode() if undefined else None
+            if prefix is None or prefix in prefixes or prefix in (b"xml", b"xmlns") or len(prefixes) > 50:
+                raise RecordError(f"XML syntax error in the record: {exc.msg}") from None
+            prefixes.append(prefix)
+    elements = [child for child in root if isinstance(child.tag, str)]
+    if len(elements) != 1 or _local(elements[0].tag) != "record":
+        raise RecordError("XML syntax error in the record: not one <record> element")
+    return xml_element_to_record(elements[0])
 
 
 def nfc(value: str) -> str:
@@ -581,24 +815,22 @@ def raw_tags(raw: bytes) -> tuple[list[str], str]:
 
 def decode(source: SourceRecord, *, encoding: str = "auto", flavour: str = "auto") -> tuple[pymarc.Record, str, str]:
     """(record, encoding used, flavour) of one source record; raises RecordError."""
-    if source.kind == "xml":
-        if source.xml_record is None:
-            raise RecordError((source.text or "!unreadable XML record")[1:])
-        record = source.xml_record
+    if source.problem:
+        raise RecordError(source.problem)
+    if source.kind == "xml" or source.text is not None:
+        if source.kind == "xml":
+            record, enc = parse_xml_record(source), "utf-8"
+        else:
+            record, enc = parse_iso2709(source.raw, text=source.text)
         if flavour == "auto":
             f100 = record.get("100")
             flavour = detect_flavour(
                 [f.tag for f in record.fields], str(record.leader), (f100.get("a") or "") if f100 and not f100.is_control_field() else ""
             )
-        return record, "utf-8", flavour
-    if source.text is not None:
-        record, enc = parse_iso2709(source.raw, text=source.text)
-        if flavour == "auto":
-            f100 = record.get("100")
-            flavour = detect_flavour([f.tag for f in record.fields], str(record.leader), (f100.get("a") or "") if f100 and not f100.is_control_field() else "")
         return record, enc, flavour
+    body = source.body
     if flavour == "auto":
-        tags, f100 = raw_tags(source.raw)
-        flavour = detect_flavour(tags, source.raw[:24].decode("ascii", "replace"), f100)
-    record, enc = parse_iso2709(source.raw, encoding=encoding, flavour=flavour)
+        tags, f100 = raw_tags(body)
+        flavour = detect_flavour(tags, body[:24].decode("ascii", "replace"), f100)
+    record, enc = parse_iso2709(body, encoding=encoding, flavour=flavour)
     return record, enc, flavour

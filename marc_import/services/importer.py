@@ -112,7 +112,7 @@ def import_file(
                 batches = iter_batches_in_workers(stream, options, workers=WORKERS)
             else:
                 batches = iter_batches(stream, options)
-            writer = BatchWriter(library, job)
+            writer = BatchWriter(library, job, original=_original_bytes(path, stream))
             for results, consumed in batches:
                 writer.write(results)
                 job.processed_bytes = consumed if consumed is not None else job.total_bytes
@@ -130,6 +130,34 @@ def import_file(
         if progress:
             progress(job)
         return job
+
+
+def _original_bytes(path: Path | None, stream) -> Callable[[int, int], bytes | None]:
+    """Reads a record's bytes again from the file by (offset, length) as the reader found them,
+    so a record rejected after conversion is quarantined as the library sent it; None when the
+    stream cannot be read twice."""
+    if path is not None:
+        def read_path(offset: int, length: int) -> bytes | None:
+            with open(path, "rb") as again:
+                again.seek(offset)
+                return again.read(length)
+        return read_path
+    try:
+        start = stream.tell()
+    except (AttributeError, OSError, ValueError):
+        return lambda offset, length: None
+
+    def read_stream(offset: int, length: int) -> bytes | None:
+        # The reader is paused while a batch is written, so its position can be put back.
+        try:
+            here = stream.tell()
+            stream.seek(start + offset)
+            data = stream.read(length)
+            stream.seek(here)
+        except (OSError, ValueError):
+            return None
+        return data
+    return read_stream
 
 
 def _size(path: Path | None, source) -> int:
@@ -190,8 +218,10 @@ ITEM_COPY = ["id", "hrid", "holdings_id", "created_at", "updated_at", *ITEM_COLU
 class BatchWriter:
     """Writes one batch of pipeline results in one transaction and keeps the job's counts."""
 
-    def __init__(self, library: Library, job: ImportJob):
+    def __init__(self, library: Library, job: ImportJob,
+                 original: Callable[[int, int], bytes | None] | None = None):
         self.library, self.job = library, job
+        self.original = original or (lambda offset, length: None)
 
     def write(self, results: list[dict]) -> None:
         with transaction.atomic():
@@ -287,9 +317,12 @@ class BatchWriter:
                     break
             if conflict:
                 r["_rejected"] = True
+                # r["raw"] is the record converted for storage; quarantine keeps the file's bytes.
+                raw = self.original(r["offset"], r["length"]) if "length" in r else None
                 rejected.append({
-                    "status": "rejected", "position": r["position"], "offset": r["offset"], "raw": r["raw"],
-                    "kind": "iso2709", "control_number": r["key"],
+                    "status": "rejected", "position": r["position"], "offset": r["offset"],
+                    "raw": raw if raw is not None else r["raw"], "kind": r.get("kind", "iso2709"),
+                    "control_number": r["key"],
                     "reason": _("item barcode %(barcode)s is already used by another record") % {"barcode": conflict},
                 })
             else:
