@@ -186,9 +186,8 @@ def marc21(d: Description, holdings: Iterable[Holding] = ()) -> pymarc.Record:
         out.add("700", "1 ", ("a", author.get("name")), ("e", author.get("role")))
     for author in corporate:
         out.add("710", "2 ", ("a", author.get("name")), ("e", author.get("role")))
-    for holding in holdings:
-        out.add("852", "  ", ("a", holding.library_code), ("b", holding.library_name), ("h", holding.call_number),
-                ("t", holding.items_total), ("z", f"available {holding.items_available}"))
+    for made in holdings_fields("marc21", holdings):
+        out.record.add_field(made)
     return out.record
 
 
@@ -239,9 +238,27 @@ def unimarc(d: Description, holdings: Iterable[Holding] = ()) -> pymarc.Record:
         out.add("711", "02", ("a", author.get("name")), ("4", _relator(author.get("role"))))
     if d.agency:
         out.add("801", " 2", ("a", "CN"), ("b", d.agency), ("c", _moment(d.changed).strftime("%Y%m%d")))
-    for holding in holdings:
-        out.add("905", "  ", ("a", holding.library_code), ("d", holding.call_number), ("f", holding.items_total))
+    for made in holdings_fields("unimarc", holdings):
+        out.record.add_field(made)
     return out.record
+
+
+def holdings_fields(flavour: str, holdings: Iterable[Holding]) -> list[pymarc.Field]:
+    """The consortium's published holdings summary: one MARC 21 852 or CNMARC 905 per library
+    holding, with its code, call number and copy counts (never a barcode, price or note)."""
+    flavour = "unimarc" if flavour == "cnmarc" else flavour
+    made = []
+    for holding in holdings:
+        if flavour == "unimarc":
+            field = _field("905", "  ", [("a", holding.library_code), ("d", holding.call_number),
+                                          ("f", holding.items_total)])
+        else:
+            field = _field("852", "  ", [("a", holding.library_code), ("b", holding.library_name),
+                                          ("h", holding.call_number), ("t", holding.items_total),
+                                          ("z", f"available {holding.items_available}")])
+        if field is not None:
+            made.append(field)
+    return made
 
 
 WRITERS = {"marc21": marc21, "unimarc": unimarc}

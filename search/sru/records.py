@@ -5,6 +5,10 @@ master's own format. MARC21 masters are served byte-faithfully as MARC21 slim XM
 (CNMARC) master is served faithfully only as UNIMARC slim XML; asked for MARC21, we do not
 pretend to convert it field by field: we build a minimal MARC21 record from the union record's
 mapped fields (title, authors, imprint, ISBN, CLC, ...) and say so in a 588 source note.
+
+Every MARC record served here is public: the master library's local fields (holdings, items
+with barcodes and prices, staff notes) are taken out and the consortium's holdings summary of
+every member is put in (``marc_import.public``), as in the union export.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from marc_import.marcxml import (
     record_element,
     xml_text,
 )
-from union.services.export import build
+from marc_import.public import public_record
+from union.services.export import build, holdings_of
 
 logger = logging.getLogger(__name__)
 
@@ -67,28 +72,32 @@ def is_unimarc(union_record) -> bool:
 
 
 def marc21_record(union_record) -> Record:
-    """A MARC21 record for the union record: the master itself when it is MARC21."""
+    """The public MARC21 record of the union record: the master's when it is MARC21."""
     if not is_unimarc(union_record):
         record = master_record(union_record)
         if record is not None:
-            return record
+            return public_record(record, "marc21", holdings_of(union_record))
     return minimal_marc21(union_record)
 
 
 def unimarc_record(union_record) -> Record | None:
-    """The UNIMARC master, or None when the master is not UNIMARC."""
+    """The public UNIMARC master record, or None when the master is not UNIMARC."""
     if not is_unimarc(union_record):
         return None
-    return master_record(union_record)
+    record = master_record(union_record)
+    if record is None:
+        return None
+    return public_record(record, "unimarc", holdings_of(union_record))
 
 
 def minimal_marc21(ur) -> Record:
     """MARC21 built from the union record's mapped fields (no field-by-field conversion).
 
-    The same builder as the union catalogue's MARC export, without holdings (so a harvest page
-    costs no query per record), plus a note saying that the master is UNIMARC.
+    The same builder and holdings summary as the union catalogue's MARC export (prefetch
+    ``holdings__library`` so a page costs no query per record), plus a note saying that the
+    master is UNIMARC.
     """
-    record = build(ur, "marc21", holdings=[])
+    record = build(ur, "marc21", holdings=holdings_of(ur))
     if is_unimarc(ur):
         record.add_ordered_field(
             Field(

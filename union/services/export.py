@@ -39,10 +39,18 @@ def describe(union_record: UnionRecord) -> writer.Description:
 
 
 def holdings_of(union_record: UnionRecord) -> list[writer.Holding]:
-    return [
-        writer.Holding(h.library.code, h.library.name, h.call_number, h.items_total, h.items_available)
-        for h in union_record.holdings.select_related("library").order_by("library__code", "instance_id")
-    ]
+    """The holdings summary the consortium publishes: library, call number and copy counts.
+
+    Holdings fetched with ``prefetch_related("holdings__library")`` are used as they are, so a
+    harvest page or a search page costs no query per record.
+    """
+    prefetched = getattr(union_record, "_prefetched_objects_cache", {}).get("holdings")
+    if prefetched is not None:
+        rows = sorted(prefetched, key=lambda h: (h.library.code, h.instance_id))
+    else:
+        rows = union_record.holdings.select_related("library").order_by("library__code", "instance_id")
+    return [writer.Holding(h.library.code, h.library.name, h.call_number, h.items_total, h.items_available)
+            for h in rows]
 
 
 def build(union_record: UnionRecord, fmt: str, holdings: list[writer.Holding] | None = None) -> pymarc.Record:
