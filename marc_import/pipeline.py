@@ -81,6 +81,16 @@ def item_line(item: dict) -> str:
                       copy_field(item["acquired_on"]), "f"))
 
 
+def _digest(prefix: bytes, fields: str, hlines: list) -> str:
+    digest = hashlib.sha256(prefix)
+    digest.update(fields.encode())
+    for hline, ilines in hlines:
+        digest.update(b"\n" + hline.encode())
+        for iline in ilines:
+            digest.update(b"\r" + iline.encode())
+    return digest.hexdigest()
+
+
 def prepared_rows(instance: dict, holdings: list[dict], encoding: str) -> tuple[str, str, list]:
     """(fingerprint, instance line, [(holdings line, [item lines])]) for one mapped record.
 
@@ -89,14 +99,12 @@ def prepared_rows(instance: dict, holdings: list[dict], encoding: str) -> tuple[
     """
     fields = "\t".join([copy_field(instance[name]) for name in INSTANCE_FIELDS])
     hlines = [(holdings_line(h), [item_line(i) for i in h["items"]]) for h in holdings]
-    digest = hashlib.sha256()
-    digest.update(instance["control_number"].encode())
-    digest.update(fields.encode())
-    for hline, ilines in hlines:
-        digest.update(b"\n" + hline.encode())
-        for iline in ilines:
-            digest.update(b"\r" + iline.encode())
-    fp = digest.hexdigest()
+    if not instance["control_number"]:
+        # Without 001 or 035 nothing tells a corrected record from another edition, so the key is
+        # everything mapped: a record differing in any field (publisher, edition, series, items)
+        # is a new instance, never an overwrite, and the same record sent again is still found.
+        instance["control_number"] = "key:" + _digest(b"", fields, hlines)[:32]
+    fp = _digest(instance["control_number"].encode(), fields, hlines)
     line = "\t".join((fp, copy_field(instance["control_number"]), copy_field(encoding), "f", "f", fields))
     return fp, line, hlines
 
@@ -176,9 +184,9 @@ def process(source: SourceRecord, options: Options) -> dict:
         return _rejected(source, str(exc), cn)
     except Exception as exc:  # noqa: BLE001
         return _rejected(source, f"cannot map record: {exc.__class__.__name__}: {exc}", cn)
-    key = instance["control_number"] or stable_key(instance)
-    instance["control_number"] = key
-    fp, line, hlines = prepared_rows(instance, holdings, encoding)
+    instance["control_number"] = instance["control_number"] or stable_key(instance)
+    fp, line, hlines = prepared_rows(instance, holdings, encoding)  # keys a record without one
+    key = instance["control_number"]
     return {
         "status": "ok",
         "position": source.position,

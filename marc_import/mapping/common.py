@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from core.isbn import isbn13 as canonical_isbn13
@@ -119,18 +118,15 @@ def dedupe(values):
 
 
 def stable_key(instance: dict) -> str:
-    """A match key for records without 001: 035, else a hash of title, first author, year and ISBN."""
+    """A match key for records without 001: their first 035 (or CALIS/OCLC number), else "".
+
+    A record with neither is keyed on all of its mapped data when its rows are prepared
+    (``pipeline.prepared_rows``): a hash of a few fields made different editions overwrite each other.
+    """
     for cn in instance.get("control_numbers", []):
         if cn["type"] in ("035", "calis", "oclc"):
             return f"{cn['type']}:{cn['value']}"[:100]
-    parts = [
-        instance.get("title", "").casefold(),
-        (instance.get("authors") or [{}])[0].get("name", "").casefold(),
-        str(instance.get("year") or ""),
-        (instance.get("isbns") or [{}])[0].get("isbn13", ""),
-        instance.get("volume", "").casefold(),
-    ]
-    return "key:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:32]
+    return ""
 
 
 EMPTY_INSTANCE = {
