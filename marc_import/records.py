@@ -255,7 +255,7 @@ def _ucs2_record(piece: bytes, codec: str, offset: int, position: int) -> Source
         text = piece.decode(codec)
     except UnicodeDecodeError as exc:
         return SourceRecord(position, offset, piece,
-                            problem=f"bytes are not valid UTF-16 ({exc.reason} at byte {offset + exc.start})")
+                            problem=f"bytes are not valid UTF-16 ({exc.reason} at byte {exc.start} of the record)")
     body = text.lstrip("\r\n\x00 \ufeff\x1a")
     if not body.rstrip("\x1d"):
         return None
