@@ -25,6 +25,7 @@ from union.models import ConsortiumPolicy, MatchReview, Proposal, UnionHolding
 from union.services import cataloguing, clusters, explanations, quality
 from union.services.access import (
     member_library,
+    quality_libraries,
     require_consortium_coordinator,
     require_coordinator,
     require_review_coordinator,
@@ -278,7 +279,7 @@ def export_records(request):
 @permission_classes([IsAuthenticated])
 def quality_consortium(request):
     """Record quality of every library the user may see."""
-    libraries = access.visible_libraries(request.user).filter(is_active=True)
+    libraries = quality_libraries(request.user)  # a reader's own library is not enough
     if not libraries.exists():
         raise PermissionDenied(_("Only library staff and coordinators see quality reports."))
     return Response(quality.consortium_quality(libraries))

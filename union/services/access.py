@@ -99,6 +99,12 @@ def require_wrong_key_coordinator(user, key: str) -> None:
         raise PermissionDenied(_("Only a coordinator of the record's region may do this."))
 
 
+def quality_libraries(user):
+    """Active libraries whose quality report ``user`` may read: those they are staff of or coordinate."""
+    visible = access.visible_libraries(user).filter(is_active=True)
+    return Library.objects.filter(pk__in=[lib.pk for lib in visible if access.is_staff_of(user, lib)])
+
+
 def reviews_for(user, status: str = MatchReview.Status.OPEN):
     """The match reviews ``user`` may resolve, best candidates first."""
     require_coordinator(user)

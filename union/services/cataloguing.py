@@ -224,6 +224,7 @@ def acquire_lock(union_record: UnionRecord, user, library: Library | None = None
 
 
 def release_lock(union_record: UnionRecord, user) -> None:
+    require_some_cataloguer(user)  # only who could hold a lock may release one, held or not
     lock = EditLock.objects.filter(union_record=union_record).first()
     if lock is None:
         return

@@ -12,7 +12,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import PermissionDenied, UserError
 from tenants.models import Role
@@ -22,6 +22,7 @@ from union.services import cataloguing, clusters, explanations, quality
 from union.services.access import (
     may_coordinate,
     member_library,
+    quality_libraries,
     require_coordinator,
     require_review_coordinator,
     reviews_for,
@@ -76,6 +77,7 @@ def _cataloguer_libraries(user):
             if access.has_role(user, lib, Role.CATALOGUER)]
 
 
+@require_GET
 @viewer_required
 def search(request):
     q = request.GET.get("q", "").strip()
@@ -85,6 +87,7 @@ def search(request):
     return render(request, "union/web/search.html", {"q": q, "isbn": isbn, "page": page})
 
 
+@require_GET
 @viewer_required
 @user_errors
 def record(request, urid):
@@ -193,6 +196,7 @@ def _display(value):
     return "" if value is None else value
 
 
+@require_GET
 @viewer_required
 @user_errors
 def compare_versions(request, urid):
@@ -206,6 +210,7 @@ def compare_versions(request, urid):
                                                       "can_decide": cataloguing.can_decide(request.user, union_record)})
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 @refusals_forbidden
 def review_queue(request):
@@ -224,14 +229,16 @@ def review_queue(request):
     return render(request, "union/web/reviews.html", {"page": page})
 
 
+@require_GET
 @login_required
 def quality_report(request):
-    libraries = access.visible_libraries(request.user).filter(is_active=True)
+    libraries = quality_libraries(request.user)  # a reader's own library is not enough
     if not libraries.exists():
         raise DjangoPermissionDenied
     return render(request, "union/web/quality.html", {"rows": quality.consortium_quality(libraries)})
 
 
+@require_GET
 @viewer_required
 def export_records(request):
     if not request.GET:
