@@ -17,7 +17,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import connection, transaction
+import psycopg
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -215,6 +216,14 @@ HOLDINGS_COPY = ["id", "hrid", "instance_id", "created_at", "updated_at", *HOLDI
 ITEM_COPY = ["id", "hrid", "holdings_id", "created_at", "updated_at", *ITEM_COLUMNS]
 
 
+# Advisory lock space of the import writer (two int4 keys: this, and the library's id).
+WRITER_LOCK = 0x6D617263  # "marc"
+# COPY runs on psycopg's own cursor, so its errors reach us unwrapped by Django.
+CLASHES = (IntegrityError, psycopg.IntegrityError)
+# The job counts a batch's writes change, put back when a savepoint is rolled back.
+WRITTEN_COUNTS = ("created", "updated", "unchanged", "deleted", "holdings_created", "items_created")
+
+
 class BatchWriter:
     """Writes one batch of pipeline results in one transaction and keeps the job's counts."""
 
@@ -229,21 +238,76 @@ class BatchWriter:
                 # A lost batch after a crash is simply imported again (imports are repeatable),
                 # so this transaction need not wait for its WAL flush.
                 cursor.execute("SET LOCAL synchronous_commit = off")
+                # Imports into one library take turns batch by batch, so each batch reads the
+                # control numbers and barcodes the other import has committed and takes a clash
+                # record by record; imports into other libraries do not wait.
+                cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [WRITER_LOCK, self.library.pk])
             rejected = [r for r in results if r["status"] == "rejected"]
             ok = [r for r in results if r["status"] == "ok"]
             self.job.read += len(results)
             if ok and not self.job.detected_format:
                 self.job.detected_format = ok[0]["flavour"]
-            # Records repeating a key already in this batch go to a later pass (in file order).
-            while ok:
-                seen, now, later = set(), [], []
-                for r in ok:
-                    (later if r["key"] in seen else now).append(r)
-                    seen.add(r["key"])
-                rejected += self._write(now)
-                ok = later
+            counts = self._counts()
+            try:
+                with transaction.atomic():
+                    rejected += self._write_passes(ok)
+            except CLASHES:
+                # A writer that does not take the lock (a cataloguer adding an item) took a key
+                # between our read and our write: the batch goes again one record at a time.
+                self._restore(counts)
+                rejected += self._write_one_by_one(ok)
             if rejected:
                 self._quarantine(rejected)
+
+    def _write_passes(self, ok: list[dict]) -> list[dict]:
+        rejected = []
+        # Records repeating a key already in this batch go to a later pass (in file order).
+        while ok:
+            seen, now, later = set(), [], []
+            for r in ok:
+                (later if r["key"] in seen else now).append(r)
+                seen.add(r["key"])
+            rejected += self._write(now)
+            ok = later
+        return rejected
+
+    def _write_one_by_one(self, ok: list[dict]) -> list[dict]:
+        """Each record in its own savepoint, read again after a clash: a control number written
+        meanwhile makes the record a change of that instance, a barcode taken meanwhile rejects it
+        with that reason. A record still clashing after a few tries is quarantined, never lost."""
+        rejected = []
+        for r in ok:
+            for _attempt in range(3):
+                r.pop("_rejected", None)
+                r.pop("id", None)
+                counts = self._counts()
+                try:
+                    with transaction.atomic():
+                        rejected += self._write([r])
+                    break
+                except CLASHES as exc:
+                    self._restore(counts)
+                    error = exc
+            else:
+                rejected.append(self._rejection(r, _("the record could not be written: %(error)s")
+                                                 % {"error": str(error).splitlines()[0]}))
+        return rejected
+
+    def _counts(self) -> dict[str, int]:
+        return {name: getattr(self.job, name) for name in WRITTEN_COUNTS}
+
+    def _restore(self, counts: dict[str, int]) -> None:
+        for name, value in counts.items():
+            setattr(self.job, name, value)
+
+    def _rejection(self, r: dict, reason: str) -> dict:
+        # r["raw"] is the record converted for storage; quarantine keeps the file's bytes.
+        raw = self.original(r["offset"], r["length"]) if "length" in r else None
+        return {
+            "status": "rejected", "position": r["position"], "offset": r["offset"],
+            "raw": raw if raw is not None else r["raw"], "kind": r.get("kind", "iso2709"),
+            "control_number": r["key"], "reason": reason,
+        }
 
     def _quarantine(self, rejected: list[dict]) -> None:
         QuarantinedRecord.objects.bulk_create(
@@ -317,14 +381,8 @@ class BatchWriter:
                     break
             if conflict:
                 r["_rejected"] = True
-                # r["raw"] is the record converted for storage; quarantine keeps the file's bytes.
-                raw = self.original(r["offset"], r["length"]) if "length" in r else None
-                rejected.append({
-                    "status": "rejected", "position": r["position"], "offset": r["offset"],
-                    "raw": raw if raw is not None else r["raw"], "kind": r.get("kind", "iso2709"),
-                    "control_number": r["key"],
-                    "reason": _("item barcode %(barcode)s is already used by another record") % {"barcode": conflict},
-                })
+                rejected.append(self._rejection(
+                    r, _("item barcode %(barcode)s is already used by another record") % {"barcode": conflict}))
             else:
                 for barcode in barcodes[id(r)]:
                     claimed[barcode] = id(r)
