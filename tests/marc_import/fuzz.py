@@ -214,6 +214,39 @@ def _title_field(fields: list[list]) -> int | None:
     return data[0] if data else None
 
 
+_XML_001 = re.compile(rb'(<(?:[\w.-]+:)?controlfield\s+tag="001"[^>]*>)([^<]*)(<)')
+_XML_TITLE = re.compile(rb'(<(?:[\w.-]+:)?datafield\s+tag="(?:245|200)"[^>]*>\s*<(?:[\w.-]+:)?subfield\s+code="a"[^>]*>)')
+_XML_IDS = re.compile(rb'<((?:[\w.-]+:)?)datafield\s+tag="(?:010|011|020|022)"[^>]*>.*?</\1datafield>', re.S)
+IDENTIFIER_TAGS = (b"010", b"011", b"020", b"022")
+
+
+def with_identity(seed: Seed, prefix: str) -> Seed:
+    """``seed`` with records of their own: a unique control number (001), a unique word in front of
+    the title and no ISBN or ISSN, so files made from one seed are stored and clustered as
+    separate records instead of updating or matching each other."""
+    if seed.container == "xml":
+        count = iter(range(1, 10**6))
+        data = _XML_001.sub(lambda m: m.group(1) + f"{prefix}-{next(count)}".encode() + m.group(3), seed.data)
+        data = _XML_TITLE.sub(lambda m: m.group(1) + f"{prefix.replace('_', '')} ".encode(), data)
+        return Seed(seed.name, _XML_IDS.sub(b"", data), seed.container, seed.encoding)
+    if seed.container != "iso2709":
+        return seed
+    records = []
+    for i, raw in enumerate(split_iso(seed.data), 1):
+        parsed = parse_fields(raw)
+        if parsed is None:
+            records.append(raw)
+            continue
+        leader, fields = parsed
+        fields = [f for f in fields if f[0] != b"001" and f[0] not in IDENTIFIER_TAGS]
+        title = _title_field(fields)
+        if title is not None:
+            word = f"{prefix.replace('_', '')}{i} ".encode()
+            fields[title][1] = fields[title][1].replace(SD + b"a", SD + b"a" + word, 1)
+        records.append(build(leader, [[b"001", f"{prefix}-{i}".encode()], *fields]))
+    return Seed(seed.name, b"".join(records), seed.container, seed.encoding)
+
+
 # --- bytes that are invalid in each character set ------------------------------------------------
 
 INVALID = {
@@ -225,6 +258,13 @@ INVALID = {
     "koi8-r": [b"\xc3\xa9", b"\x81\x30", b"\x1b$1"],
     "cp866": [b"\xff\xfe", b"\xc3\xa9", b"\x1b(B"],
 }
+_FORCE_NUL = False  # set by the nul_* variants of the control-character mutators
+
+
+def _control(rng: random.Random, choices: list[bytes]) -> bytes:
+    return b"\x00" if _FORCE_NUL else rng.choice(choices)
+
+
 CONTROL = [b"\x00", b"\x01", b"\x07", b"\x08", b"\x0b", b"\x0c", b"\x1b", b"\x7f", b"\x00\x00\x00"]
 
 
@@ -384,7 +424,7 @@ def invalid_bytes(seed, rng):
 def control_in_leader(seed, rng):
     def change(raw):
         at = rng.choice([5, 6, 7, 8, 9, 10, 11, 17, 18, 19, 20, 21, 22, 23])
-        return raw[:at] + rng.choice([b"\x00", b"\x01", b"\x1f", b"\x7f", b"\xff"]) + raw[at + 1:]
+        return raw[:at] + _control(rng, [b"\x00", b"\x01", b"\x1f", b"\x7f", b"\xff"]) + raw[at + 1:]
     return _replace_record(seed, rng, change)
 
 
@@ -397,7 +437,22 @@ def control_in_control_field(seed, rng):
         i = rng.choice(controls)
         chunk = fields[i][1]
         at = rng.randrange(len(chunk) + 1)
-        fields[i][1] = chunk[:at] + rng.choice(CONTROL) + chunk[at:]
+        fields[i][1] = chunk[:at] + _control(rng, CONTROL) + chunk[at:]
+        return build(leader, fields)
+    return _change_fields(seed, rng, change)
+
+
+@mutator("iso2709")
+def nul_in_control_number(seed, rng):
+    """A NUL inside the control number (001), which the import also uses as the record's key."""
+    def change(leader, fields):
+        found = [i for i, (tag, _chunk) in enumerate(fields) if tag == b"001"]
+        if not found:
+            fields.insert(0, [b"001", b"fuzz"])
+            found = [0]
+        chunk = fields[found[0]][1]
+        at = rng.randrange(len(chunk) + 1)
+        fields[found[0]][1] = chunk[:at] + b"\x00" + chunk[at:]
         return build(leader, fields)
     return _change_fields(seed, rng, change)
 
@@ -411,7 +466,7 @@ def control_in_indicator(seed, rng):
         i = rng.choice(data)
         chunk = fields[i][1]
         at = rng.randrange(2) if chunk.index(SD) >= 2 else 0
-        fields[i][1] = chunk[:at] + rng.choice([b"\x00", b"\x01", b"\x1b", b"\x7f"]) + chunk[at + 1:]
+        fields[i][1] = chunk[:at] + _control(rng, [b"\x00", b"\x01", b"\x1b", b"\x7f"]) + chunk[at + 1:]
         return build(leader, fields)
     return _change_fields(seed, rng, change)
 
@@ -428,7 +483,7 @@ def control_subfield_code(seed, rng):
         if not codes:
             return None
         at = rng.choice(codes)
-        fields[i][1] = chunk[:at] + rng.choice([b"\x00", b"\x01", b"\x07", b"\x1b", b"\x7f", b" "]) + chunk[at + 1:]
+        fields[i][1] = chunk[:at] + _control(rng, [b"\x00", b"\x01", b"\x07", b"\x1b", b"\x7f", b" "]) + chunk[at + 1:]
         return build(leader, fields)
     return _change_fields(seed, rng, change)
 
@@ -442,7 +497,7 @@ def control_in_data(seed, rng):
         chunk = fields[i][1]
         start = chunk.find(SD) + 2 if SD in chunk else 0
         at = rng.randrange(start, len(chunk) + 1) if start <= len(chunk) else len(chunk)
-        fields[i][1] = chunk[:at] + rng.choice(CONTROL) + chunk[at:]
+        fields[i][1] = chunk[:at] + _control(rng, CONTROL) + chunk[at:]
         return build(leader, fields)
     return _change_fields(seed, rng, change)
 
@@ -619,7 +674,7 @@ def xml_control_subfield_code(seed, rng):
 
 @mutator("xml")
 def xml_control_in_data(seed, rng):
-    return _in_subfield(seed.data, rng, rng.choice([b"&#1;", b"&#x7F;", b"&#x85;", b"&#xFFFE;", b"\x7f", b"\xc2\x85"]))
+    return _in_subfield(seed.data, rng, _control(rng, [b"&#1;", b"&#x7F;", b"&#x85;", b"&#xFFFE;", b"\x7f", b"\xc2\x85"]))
 
 
 @mutator("xml")
@@ -637,6 +692,24 @@ def xml_huge_word(seed, rng):
 @mutator("xml")
 def xml_huge_run(seed, rng):
     return _in_subfield(seed.data, rng, b" ." * 40000, title=rng.random() < 0.5)
+
+
+def _nul_variant(name: str) -> None:
+    containers, fn = MUTATORS[name]
+
+    def nul(seed, rng):
+        global _FORCE_NUL
+        _FORCE_NUL = True
+        try:
+            return fn(seed, rng)
+        finally:
+            _FORCE_NUL = False
+    MUTATORS[name.replace("control", "nul", 1)] = (containers, nul)
+
+
+for _name in ("control_in_leader", "control_in_control_field", "control_in_indicator", "control_subfield_code",
+              "control_in_data", "xml_control_in_data"):
+    _nul_variant(_name)
 
 
 def mutations_for(seed: Seed) -> list[str]:
