@@ -12,6 +12,12 @@
   which gives both the ISBN-10 and the ISBN-13 of a book).
 * ``clc_prefixes``: every prefix of a Chinese Library Classification number ("I24" finds I247.5);
   ``clc_class`` is its main class (one of the 22 letters).
+
+The index takes any record the catalogue takes: a word longer than ``MAX_WORD`` characters is
+cut to its first ``MAX_WORD`` (at index and at query time alike, so the whole word still finds
+it); PostgreSQL refuses a lexeme over 2,047 bytes and Lucene a term over 32,766, and a word that
+long is damage or a pasted run of characters, not something a reader types. Codes are kept only
+as long as their columns allow (``ISSN_MAX``, ``CLC_MAX``).
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ _LATIN_WORD = re.compile(r"^[a-z]+$")
 CLC_CLASSES = tuple("ABCDEFGHIJKNOPQRSTUVXZ")
 PINYIN_SYLLABLES = 8
 PINYIN_MIN_PREFIX = 2
+# 128 characters are at most 512 bytes in UTF-8, well inside every engine's term limit.
+MAX_WORD = 128
+ISSN_MAX = 12
+CLC_MAX = 40
 
 
 def tokens(text: str, *, query: bool = False) -> list[tuple[str, int]]:
@@ -49,7 +59,7 @@ def tokens(text: str, *, query: bool = False) -> list[tuple[str, int]]:
     for match in _RUN.finditer(fold(text)):
         cjk, word = match.group(1), match.group(2)
         if word:
-            out.append((word, pos))
+            out.append((word[:MAX_WORD], pos))
             pos += 1
             continue
         if len(cjk) == 1:
@@ -63,6 +73,14 @@ def tokens(text: str, *, query: bool = False) -> list[tuple[str, int]]:
                 out.append((char, pos + i))
         pos += len(cjk) - 1
     return out
+
+
+def cut_long_words(folded: str) -> str:
+    """Folded text with every word cut to ``MAX_WORD`` characters, as ``tokens`` reads it (for
+    engines that tokenise the text themselves)."""
+    if len(folded) <= MAX_WORD:
+        return folded
+    return _RUN.sub(lambda m: m.group(0) if m.group(1) else m.group(0)[:MAX_WORD], folded)
 
 
 def token_list(text: str, *, query: bool = False) -> list[str]:
@@ -110,6 +128,11 @@ def issn_form(value: str) -> str:
     return _ISSN_CHARS.sub("", value or "").upper()
 
 
+def issn_forms(values) -> list[str]:
+    """The searchable forms of a record's ISSNs; what cannot be an ISSN (too long) is left out."""
+    return sorted({form for form in (issn_form(v) for v in values if v) if 0 < len(form) <= ISSN_MAX})
+
+
 def looks_like_issn(text: str) -> bool:
     return bool(re.fullmatch(r"\d{4}-?\d{3}[\dXx]", (text or "").strip()))
 
@@ -125,7 +148,7 @@ def clc_prefixes(code: str) -> set[str]:
     """Every prefix of a CLC number: I247.5 -> I, I2, I24, I247, I247.5."""
     code = clc_normal(code)
     out = set()
-    for i in range(1, len(code) + 1):
+    for i in range(1, min(len(code), CLC_MAX) + 1):
         prefix = code[:i]
         if prefix[-1] in '.-/=:"()<>[]':
             continue

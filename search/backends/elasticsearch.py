@@ -1,9 +1,12 @@
 """Elasticsearch 8 backend (elasticsearch-dsl), used when ``ELASTICSEARCH_URL`` is set.
 
 * An index template with explicit mappings; analysis uses only built-in filters
-  (``cjk_width``, ``lowercase``, ``asciifolding``, ``cjk_bigram``), no plugins. Traditional to
-  simplified folding and the pinyin forms are computed in Python (``search.analysis``) before
-  indexing and at query time, exactly as for the PostgreSQL backend.
+  (``cjk_width``, ``lowercase``, ``asciifolding``, ``cjk_bigram``, ``truncate``), no plugins.
+  Traditional to simplified folding and the pinyin forms are computed in Python
+  (``search.analysis``) before indexing and at query time, exactly as for the PostgreSQL backend.
+* Any record the catalogue takes is indexable: words are cut to ``analysis.MAX_WORD``
+  characters in Python and again by the analysers, keyword values past ``KEYWORD_MAX`` are not
+  indexed (``ignore_above``) instead of failing the document over Lucene's 32,766-byte term.
 * Versioned index names (``<prefix>-union-records-v<timestamp>``) behind the alias
   ``<prefix>-union-records``. ``rebuild`` fills a fresh index and swaps the alias atomically, so
   searches never see a half-built index (zero-downtime reindex).
@@ -48,21 +51,25 @@ FACET_FIELDS = {
     "available": "available",
 }
 
+# Characters of a keyword value worth indexing (a longer one stays in _source only).
+KEYWORD_MAX = 1024
+
 ANALYSIS = {
     "filter": {
         "cjk_bigram_index": {"type": "cjk_bigram", "output_unigrams": True},
         "cjk_bigram_search": {"type": "cjk_bigram", "output_unigrams": False},
+        "long_words": {"type": "truncate", "length": analysis.MAX_WORD},
     },
     "analyzer": {
         "union_index": {
             "type": "custom",
             "tokenizer": "standard",
-            "filter": ["cjk_width", "lowercase", "asciifolding", "cjk_bigram_index"],
+            "filter": ["cjk_width", "lowercase", "asciifolding", "long_words", "cjk_bigram_index"],
         },
         "union_search": {
             "type": "custom",
             "tokenizer": "standard",
-            "filter": ["cjk_width", "lowercase", "asciifolding", "cjk_bigram_search"],
+            "filter": ["cjk_width", "lowercase", "asciifolding", "long_words", "cjk_bigram_search"],
         },
     },
 }
@@ -70,6 +77,10 @@ ANALYSIS = {
 
 def _text() -> dict:
     return {"type": "text", "analyzer": "union_index", "search_analyzer": "union_search"}
+
+
+def _keyword() -> dict:
+    return {"type": "keyword", "ignore_above": KEYWORD_MAX}
 
 
 MAPPINGS = {
@@ -82,23 +93,23 @@ MAPPINGS = {
         "author": _text(),
         "subject": _text(),
         "publisher": _text(),
-        "codes": {"type": "keyword"},
-        "pinyin": {"type": "keyword"},
-        "pinyin_key": {"type": "keyword"},
-        "initials_key": {"type": "keyword"},
-        "title_key": {"type": "keyword"},
-        "isbns": {"type": "keyword"},
-        "issns": {"type": "keyword"},
-        "clc_prefixes": {"type": "keyword"},
-        "libraries": {"type": "keyword"},
-        "districts": {"type": "keyword"},
-        "material_type": {"type": "keyword"},
-        "languages": {"type": "keyword"},
-        "clc_classes": {"type": "keyword"},
+        "codes": _keyword(),
+        "pinyin": _keyword(),
+        "pinyin_key": _keyword(),
+        "initials_key": _keyword(),
+        "title_key": _keyword(),
+        "isbns": _keyword(),
+        "issns": _keyword(),
+        "clc_prefixes": _keyword(),
+        "libraries": _keyword(),
+        "districts": _keyword(),
+        "material_type": _keyword(),
+        "languages": _keyword(),
+        "clc_classes": _keyword(),
         "year": {"type": "integer"},
         "available": {"type": "boolean"},
         "static_rank": {"type": "integer"},
-        "display_title": {"type": "keyword", "index": False},
+        "display_title": {"type": "keyword", "index": False, "doc_values": False},
     },
 }
 
@@ -130,7 +141,7 @@ def es_document(doc: dict) -> dict:
     authors = " ".join([*doc["authors"], doc["responsibility"]])
     subjects = " ".join(doc["subjects"])
     isbns = sorted({form for v in doc["isbns"] for form in isbn.search_forms(v)})
-    issns = sorted({analysis.issn_form(v) for v in doc["issns"] if v})
+    issns = analysis.issn_forms(doc["issns"])
     clc = sorted({p for code in doc["clc"] for p in analysis.clc_prefixes(code)})
     pinyin, pinyin_key, initials_key = analysis.pinyin_forms(doc["title"])
     any_text = " ".join(
@@ -144,14 +155,17 @@ def es_document(doc: dict) -> dict:
             doc["summary"][:2000],
         ]
     )
+    def text(value: str) -> str:
+        return analysis.cut_long_words(f(value))
+
     return {
         "record_id": doc["id"],
         "version": doc["version"],
-        "any": f(any_text),
-        "title": f(title_text),
-        "author": f(authors),
-        "subject": f(subjects),
-        "publisher": f(doc["publisher"]),
+        "any": text(any_text),
+        "title": text(title_text),
+        "author": text(authors),
+        "subject": text(subjects),
+        "publisher": text(doc["publisher"]),
         "codes": [c.lower() for c in isbns + issns + [c for c in clc if len(c) >= 2]],
         "pinyin": sorted(pinyin),
         "pinyin_key": pinyin_key,
@@ -204,7 +218,7 @@ def _term_query(term: Term) -> Q:
     target = TEXT_FIELDS.get(field)
     if target is None:
         raise BadSearchParameter(_("Unknown search field “%(field)s”.") % {"field": field})
-    folded = analysis.fold(text)
+    folded = analysis.cut_long_words(analysis.fold(text))
     alternatives = []
     if analysis.tokens(text, query=True):
         if term.phrase:

@@ -38,7 +38,13 @@ CANDIDATES = 500
 FACET_EXACT_LIMIT = 5000
 MAX_WINDOW = 10000  # offset + limit, as Elasticsearch's max_result_window
 FIELD_GAP = 100  # position gap between fields so phrases do not span two fields
-MAX_POSITION = 16383
+MAX_POSITION = 16383  # PostgreSQL's largest tsvector position; later words share it
+MAX_POSITIONS_PER_WORD = 256  # and the most positions it keeps for one lexeme
+# A tsvector holds at most 1 MB. Past this budget (half of it, leaving room for the positions
+# and headers the estimate leaves out) new words of a field are left out: the record is still
+# indexed and found by the words before them.
+MAX_VECTOR_BYTES = 512 * 1024
+_LEXEME_OVERHEAD = 8  # a lexeme's entry and alignment in the stored tsvector
 
 
 # --- Building rows -------------------------------------------------------------------------
@@ -52,8 +58,20 @@ class _VectorBuilder:
     """Accumulates (token, position) pairs from several fields into one tsvector literal."""
 
     def __init__(self):
-        self.positions: dict[str, list[int]] = defaultdict(list)
+        self.positions: dict[str, list[int]] = {}
         self.offset = 0
+        self.size = 0  # estimated bytes of the tsvector
+
+    def _word(self, tok: str) -> list[int] | None:
+        """The positions of ``tok``, None when it is new and the vector is full."""
+        plist = self.positions.get(tok)
+        if plist is None:
+            cost = len(tok.encode()) + _LEXEME_OVERHEAD
+            if self.size + cost > MAX_VECTOR_BYTES:
+                return None
+            self.size += cost
+            plist = self.positions[tok] = []
+        return plist
 
     def add_text(self, text: str, *, limit: int | None = None) -> None:
         if not text:
@@ -63,16 +81,17 @@ class _VectorBuilder:
         last = 0
         for tok, pos in analysis.tokens(text):
             p = min(self.offset + pos, MAX_POSITION)
-            plist = self.positions[tok]
-            if len(plist) < 256:
+            plist = self._word(tok)
+            if plist is not None and len(plist) < MAX_POSITIONS_PER_WORD and p not in plist[-1:]:
                 plist.append(p)
+                self.size += 2
             last = max(last, pos)
         self.offset = min(self.offset + last + FIELD_GAP, MAX_POSITION)
 
     def add_tokens(self, toks: Iterable[str]) -> None:
         for tok in toks:
             if tok:
-                self.positions.setdefault(tok, [])
+                self._word(tok[: analysis.MAX_WORD])
 
     def literal(self) -> str:
         parts = []
@@ -88,6 +107,12 @@ def _vector(*texts: str, limit: int | None = None) -> str:
     builder = _VectorBuilder()
     for text in texts:
         builder.add_text(text, limit=limit)
+    return builder.literal()
+
+
+def _pinyin_vector(pinyin: set[str]) -> str:
+    builder = _VectorBuilder()
+    builder.add_tokens(sorted(pinyin))
     return builder.literal()
 
 
@@ -114,7 +139,7 @@ def row_for(doc: dict) -> tuple:
     authors = " ".join(doc["authors"])
     subjects = " ".join(doc["subjects"])
     isbns = sorted({form for value in doc["isbns"] for form in isbn.search_forms(value)})
-    issns = sorted({analysis.issn_form(v) for v in doc["issns"] if v})
+    issns = analysis.issn_forms(doc["issns"])
     clc = sorted({p for code in doc["clc"] for p in analysis.clc_prefixes(code)})
 
     anyv = _VectorBuilder()
@@ -147,7 +172,7 @@ def row_for(doc: dict) -> tuple:
         _vector(authors, doc["responsibility"]),
         _vector(subjects),
         _vector(doc["publisher"]),
-        " ".join(_lexeme(t) for t in sorted(pinyin)),
+        _pinyin_vector(pinyin),
         isbns,
         issns,
         clc,

@@ -26,6 +26,7 @@ from search.exceptions import BadSearchParameter, SearchUnavailable
 from search.query import parse
 
 BUILT_IN_FILTERS = {"cjk_width", "lowercase", "asciifolding"}
+BUILT_IN_FILTER_TYPES = {"cjk_bigram", "truncate"}
 
 
 def doc(**overrides) -> dict:
@@ -71,14 +72,15 @@ def test_the_template_uses_only_built_in_analysis():
     index_analyzer = ANALYSIS["analyzer"]["union_index"]
     search_analyzer = ANALYSIS["analyzer"]["union_search"]
     assert index_analyzer["tokenizer"] == search_analyzer["tokenizer"] == "standard"
-    assert index_analyzer["filter"] == ["cjk_width", "lowercase", "asciifolding", "cjk_bigram_index"]
-    assert search_analyzer["filter"] == ["cjk_width", "lowercase", "asciifolding", "cjk_bigram_search"]
+    assert index_analyzer["filter"] == ["cjk_width", "lowercase", "asciifolding", "long_words", "cjk_bigram_index"]
+    assert search_analyzer["filter"] == ["cjk_width", "lowercase", "asciifolding", "long_words", "cjk_bigram_search"]
     assert ANALYSIS["filter"] == {
         "cjk_bigram_index": {"type": "cjk_bigram", "output_unigrams": True},
         "cjk_bigram_search": {"type": "cjk_bigram", "output_unigrams": False},
+        "long_words": {"type": "truncate", "length": 128},
     }
     for name in (*index_analyzer["filter"], *search_analyzer["filter"]):
-        assert name in BUILT_IN_FILTERS or ANALYSIS["filter"][name]["type"] == "cjk_bigram"
+        assert name in BUILT_IN_FILTERS or ANALYSIS["filter"][name]["type"] in BUILT_IN_FILTER_TYPES
 
 
 def test_the_mapping_is_explicit_and_strict():
@@ -298,3 +300,29 @@ def test_changes_wait_in_the_outbox_while_elasticsearch_is_down(db, make_library
     assert "unreachable" in change.last_error
     # When search is back (here: the PostgreSQL backend), the same change is applied.
     assert drain_union_outbox(backend="postgres")["processed"] == 1
+
+
+def test_a_record_with_a_3000_byte_word_cannot_exceed_a_lucene_term():
+    from search import analysis
+
+    source = es_document(doc(title="asciiword " + "x" * 3000, subjects=["红" * 1000 + "y" * 3000]))
+    assert max(len(word) for word in source["title"].split()) == analysis.MAX_WORD
+    assert "y" * (analysis.MAX_WORD + 1) not in source["subject"]
+    for name, mapping in MAPPINGS["properties"].items():
+        if mapping["type"] == "keyword" and mapping.get("index", True):
+            assert mapping["ignore_above"] * 4 < 32766, name  # four bytes a character at most
+    assert MAPPINGS["properties"]["display_title"]["doc_values"] is False
+    body = build_search(SearchQuery(query=parse("title:" + "x" * 900))).to_dict()
+
+    def matches(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "match":
+                    yield value
+                else:
+                    yield from matches(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from matches(value)
+
+    assert [m["title"]["query"] for m in matches(body)] == ["x" * analysis.MAX_WORD]
