@@ -1,6 +1,13 @@
 from rest_framework import serializers
 
-from union.models import MatchReview, Proposal, UnionHolding, UnionRecord, UnionRecordVersion
+from union.models import (
+    ConsortiumPolicy,
+    MatchReview,
+    Proposal,
+    UnionHolding,
+    UnionRecord,
+    UnionRecordVersion,
+)
 
 
 class UnionHoldingSerializer(serializers.ModelSerializer):
@@ -15,7 +22,7 @@ class UnionHoldingSerializer(serializers.ModelSerializer):
 
 
 class UnionRecordListSerializer(serializers.ModelSerializer):
-    master_library = serializers.CharField(source="master_library.code", default=None)
+    master_library = serializers.CharField(source="master_library.code", default=None, allow_null=True)
     libraries = serializers.SerializerMethodField()
 
     class Meta:
@@ -28,7 +35,7 @@ class UnionRecordListSerializer(serializers.ModelSerializer):
 
 
 class UnionRecordSerializer(serializers.ModelSerializer):
-    master_library = serializers.CharField(source="master_library.code", default=None)
+    master_library = serializers.CharField(source="master_library.code", default=None, allow_null=True)
     holdings = UnionHoldingSerializer(many=True, read_only=True)
     lock = serializers.SerializerMethodField()
 
@@ -47,8 +54,8 @@ class UnionRecordSerializer(serializers.ModelSerializer):
 
 
 class VersionSerializer(serializers.ModelSerializer):
-    changed_by = serializers.CharField(source="changed_by.username", default=None)
-    library = serializers.CharField(source="library.code", default=None)
+    changed_by = serializers.CharField(source="changed_by.username", default=None, allow_null=True)
+    library = serializers.CharField(source="library.code", default=None, allow_null=True)
 
     class Meta:
         model = UnionRecordVersion
@@ -59,7 +66,7 @@ class ProposalSerializer(serializers.ModelSerializer):
     urid = serializers.CharField(source="union_record.urid")
     proposed_by = serializers.CharField(source="proposed_by.username")
     library = serializers.CharField(source="library.code")
-    decided_by = serializers.CharField(source="decided_by.username", default=None)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
 
     class Meta:
         model = Proposal
@@ -100,3 +107,77 @@ class ItemInput(serializers.Serializer):
     call_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     location = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     reference_only = serializers.BooleanField(required=False, default=False)
+
+
+# Request bodies of the other actions, so odd input is answered with 400 and the schema shows them.
+
+class LibraryRef(serializers.Serializer):
+    library = serializers.CharField(help_text="code of the member library")
+
+
+class LockInput(serializers.Serializer):
+    library = serializers.CharField(required=False, allow_blank=True, default="",
+                                    help_text="lock for this library's cataloguers; omit when deciding as coordinator")
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MergeInput(NoteInput):
+    other = serializers.CharField(help_text="urid of the record merged into this one")
+
+
+class ReviewActionInput(serializers.Serializer):
+    action = serializers.CharField(help_text="what to do with the suggested match")
+
+
+class WrongKeyInput(NoteInput):
+    key = serializers.CharField(help_text="a match key, e.g. isbn:9787020002207")
+
+
+class PolicySerializer(serializers.Serializer):
+    proposal_approval = serializers.ChoiceField(choices=ConsortiumPolicy.Approval.choices, required=False)
+    lock_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
+
+
+# Answers of those actions.
+
+class CopyResult(serializers.Serializer):
+    library = serializers.CharField()
+    instance_id = serializers.IntegerField()
+
+
+class ItemResult(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    item_hrid = serializers.CharField()
+    holdings_id = serializers.IntegerField()
+    barcode = serializers.CharField(allow_null=True)
+
+
+class LockResult(serializers.Serializer):
+    urid = serializers.CharField()
+    user = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class SplitResult(serializers.Serializer):
+    urid = serializers.CharField()
+    new_urid = serializers.CharField()
+
+
+class CompareResult(serializers.Serializer):
+    urid = serializers.CharField()
+    a = serializers.IntegerField()
+    b = serializers.IntegerField()
+    changes = serializers.DictField(help_text="field -> [value in a, value in b]")
+
+
+class WrongKeyResult(serializers.Serializer):
+    key = serializers.CharField()
+    records_replaced = serializers.IntegerField()
+
+
+class MemberRecordResult(serializers.Serializer):
+    urid = serializers.CharField()
+    why = serializers.JSONField()

@@ -12,8 +12,8 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -50,6 +50,13 @@ def _valid(serializer_class, data):
     return serializer.validated_data
 
 
+@extend_schema(parameters=[
+    OpenApiParameter("q", OpenApiTypes.STR, description="words of the title, author or publisher"),
+    OpenApiParameter("isbn", OpenApiTypes.STR),
+    OpenApiParameter("library", OpenApiTypes.STR, description="only records held by this member library"),
+    OpenApiParameter("material_type", OpenApiTypes.STR),
+    OpenApiParameter("year", OpenApiTypes.INT),
+])
 class RecordList(generics.ListAPIView):
     permission_classes = [IsAuthenticated, CanViewUnion]
     serializer_class = s.UnionRecordListSerializer
@@ -81,18 +88,18 @@ def record_why(request, urid):
     return Response(explanations.why(cataloguing.get_record(urid)))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=s.LibraryRef, responses={201: s.CopyResult})
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def record_copy(request, urid):
     record = cataloguing.get_record(urid)
     cataloguing.require_some_cataloguer(request.user)  # refused before the payload is read
-    library = member_library(str(request.data.get("library", "")))
+    library = member_library(_valid(s.LibraryRef, request.data)["library"])
     instance_id = cataloguing.copy_to_library(record, library, request.user)
     return Response({"library": library.code, "instance_id": instance_id}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=s.ItemInput, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=s.ItemInput, responses={201: s.ItemResult})
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def add_item(request, code, instance_id):
@@ -102,7 +109,8 @@ def add_item(request, code, instance_id):
     return Response(cataloguing.add_item(library, instance_id, request.user, **data), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(methods=["POST"], request=s.LockInput, responses=s.LockResult)
+@extend_schema(methods=["DELETE"], responses={204: None})
 @api_view(["POST", "DELETE"])
 @permission_classes([IsAuthenticated])
 def record_lock(request, urid):
@@ -110,7 +118,8 @@ def record_lock(request, urid):
     if request.method == "DELETE":
         cataloguing.release_lock(record, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-    library = member_library(request.data["library"]) if request.data.get("library") else None
+    code = _valid(s.LockInput, request.data)["library"]
+    library = member_library(code) if code else None
     if library is not None:
         cataloguing.require_cataloguer(request.user, library)
     elif not (cataloguing.can_decide(request.user, record)):
@@ -119,7 +128,8 @@ def record_lock(request, urid):
     return Response({"urid": record.urid, "user": request.user.username, "expires_at": lock.expires_at})
 
 
-@extend_schema(request=s.ProposalInput, responses=s.ProposalSerializer(many=True))
+@extend_schema(methods=["GET"], responses=s.ProposalSerializer(many=True))
+@extend_schema(methods=["POST"], request=s.ProposalInput, responses={201: s.ProposalSerializer})
 @api_view(["GET", "POST"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def record_proposals(request, urid):
@@ -134,14 +144,16 @@ def record_proposals(request, urid):
     return Response(s.ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=s.ProposalSerializer)
+@extend_schema(request=s.NoteInput, responses=s.ProposalSerializer,
+               parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                            enum=["accept", "reject"])])
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def proposal_decide(request, pk, action):
     if action not in ("accept", "reject"):
         raise NotFound(_("A proposal is accepted or rejected."))
     proposal = get_object_or_404(Proposal.objects.select_related("union_record"), pk=pk)
-    note = str(request.data.get("note", ""))
+    note = _valid(s.NoteInput, request.data)["note"]
     if action == "accept":
         cataloguing.accept(proposal, request.user, note)
     else:
@@ -159,7 +171,8 @@ def record_versions(request, urid):
     return Response(s.VersionSerializer(rows, many=True).data)
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=s.CompareResult, parameters=[
+    OpenApiParameter("a", OpenApiTypes.INT, required=True), OpenApiParameter("b", OpenApiTypes.INT, required=True)])
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def record_compare(request, urid):
@@ -179,7 +192,7 @@ def record_restore(request, urid, version):
     return Response(s.UnionRecordSerializer(record).data)
 
 
-@extend_schema(request=s.SplitInput, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=s.SplitInput, responses={201: s.SplitResult})
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def record_split(request, urid):
@@ -190,20 +203,22 @@ def record_split(request, urid):
     return Response({"urid": record.urid, "new_urid": new.urid}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=s.UnionRecordSerializer)
+@extend_schema(request=s.MergeInput, responses=s.UnionRecordSerializer)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def record_merge(request, urid):
     record = cataloguing.get_record(urid)
     require_coordinator(request.user, record)
-    other = cataloguing.get_record(str(request.data.get("other", "")))
+    data = _valid(s.MergeInput, request.data)
+    other = cataloguing.get_record(data["other"])
     require_coordinator(request.user, other)  # a merge changes both records
-    clusters.merge(record, other, request.user, str(request.data.get("note", "")))
+    clusters.merge(record, other, request.user, data["note"])
     record.refresh_from_db()
     return Response(s.UnionRecordSerializer(record).data)
 
 
-@extend_schema(request=s.MemberRef, responses=s.UnionRecordSerializer)
+@extend_schema(methods=["POST"], request=s.MemberRef, responses=s.UnionRecordSerializer)
+@extend_schema(methods=["DELETE"], responses={200: s.UnionRecordSerializer})
 @api_view(["POST", "DELETE"])
 @permission_classes([IsAuthenticated])
 def record_pin(request, urid):
@@ -225,46 +240,45 @@ class ReviewList(generics.ListAPIView):
         return reviews_for(self.request.user, self.request.query_params.get("status", MatchReview.Status.OPEN))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=s.ReviewSerializer)
+@extend_schema(request=s.ReviewActionInput, responses=s.ReviewSerializer)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def review_resolve(request, pk):
     require_coordinator(request.user)
     review = get_object_or_404(MatchReview, pk=pk)
-    action = str(request.data.get("action", ""))
+    action = _valid(s.ReviewActionInput, request.data)["action"]
     require_review_coordinator(request.user, review, action)
     review = clusters.resolve_review(review, action, request.user)
     return Response(s.ReviewSerializer(review).data)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=s.WrongKeyInput, responses=s.WrongKeyResult)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def wrong_key(request):
-    require_wrong_key_coordinator(request.user, str(request.data.get("key", "")))
-    count = clusters.mark_wrong_key(str(request.data.get("key", "")), request.user, str(request.data.get("note", "")))
-    return Response({"key": request.data.get("key"), "records_replaced": count})
+    require_consortium_coordinator(request.user)  # refused before the payload is read
+    data = _valid(s.WrongKeyInput, request.data)
+    require_wrong_key_coordinator(request.user, data["key"])
+    count = clusters.mark_wrong_key(data["key"], request.user, data["note"])
+    return Response({"key": data["key"], "records_replaced": count})
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+@extend_schema(request=s.PolicySerializer, responses=s.PolicySerializer)
 @api_view(["GET", "PUT"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def policy(request):
     current = ConsortiumPolicy.current()
     if request.method == "PUT":
         require_consortium_coordinator(request.user)
-        approval = request.data.get("proposal_approval", current.proposal_approval)
-        if approval not in ConsortiumPolicy.Approval.values:
-            raise UserError(_("Unknown approval policy."), code="bad_policy")
-        minutes = request.data.get("lock_minutes", current.lock_minutes)
-        if not str(minutes).isdigit() or not 1 <= int(minutes) <= 24 * 60:
-            raise UserError(_("Lock minutes must be between 1 and 1440."), code="bad_policy")
-        current.proposal_approval, current.lock_minutes = approval, int(minutes)
+        data = _valid(s.PolicySerializer, request.data)
+        current.proposal_approval = data.get("proposal_approval", current.proposal_approval)
+        current.lock_minutes = data.get("lock_minutes", current.lock_minutes)
         current.save()
     return Response({"proposal_approval": current.proposal_approval, "lock_minutes": current.lock_minutes})
 
 
-@extend_schema(responses={(200, 'application/marc'): OpenApiTypes.BINARY})
+@extend_schema(responses={(200, "application/marc"): OpenApiTypes.BINARY,
+                          (200, "application/marcxml+xml"): OpenApiTypes.STR})
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def export_records(request):
@@ -274,7 +288,7 @@ def export_records(request):
     return response
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT, operation_id="union_quality_list")
+@extend_schema(responses=serializers.ListField(child=serializers.DictField()), operation_id="union_quality_list")
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def quality_consortium(request):
@@ -295,7 +309,7 @@ def quality_library(request, code):
     return Response(quality.library_quality(library))
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=s.MemberRecordResult)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, CanViewUnion])
 def holding_lookup(request, code, instance_id):
