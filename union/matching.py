@@ -71,13 +71,54 @@ def normalize_title(text: str) -> str:
     folded = fold(text)
     folded = _LEADING_ARTICLES.sub("", folded)
     # Square-bracketed additions ("[electronic resource]", "[专著]") are not part of the title.
-    stripped = re.sub(r"\[[^\]]*\]", "", folded)
+    stripped = _without_brackets(folded)
     return normalize_text(stripped) or normalize_text(folded)
 
 
-_AUTHOR_ROLE_WORDS = re.compile(
-    r"(主编|编著|编写|编撰|编译|编选|编绘|合著|著|编|译|撰|绘|等|原著|改编|整理|注释|校注|选编|主审|审订)+$"
-)
+def _without_brackets(text: str) -> str:
+    r"""``text`` without each "[" and what follows up to the next "]", as ``re.sub(r"\[[^\]]*\]", "", text)``.
+
+    By hand, because that expression rescans the rest of the text from every unclosed "[",
+    quadratic in a title of many of them; this looks at each character once.
+    """
+    if "[" not in text:
+        return text
+    parts, pos = [], 0
+    while True:
+        start = text.find("[", pos)
+        end = text.find("]", start + 1) if start >= 0 else -1
+        if end < 0:  # no "[" left, or none of those left is ever closed
+            parts.append(text[pos:])
+            return "".join(parts)
+        parts.append(text[pos:start])
+        pos = end + 1
+
+
+_AUTHOR_ROLE_WORDS = ("主编", "编著", "编写", "编撰", "编译", "编选", "编绘", "合著", "著", "编", "译", "撰", "绘", "等",
+                      "原著", "改编", "整理", "注释", "校注", "选编", "主审", "审订")
+_ROLE_WORD_LONGEST = max(len(w) for w in _AUTHOR_ROLE_WORDS)
+
+
+def _without_role_words(text: str) -> str:
+    """``text`` without the longest tail made only of role words ("鲁迅著", "张三主编" -> the name).
+
+    A regular expression "(words)+$" retried the whole run from every position in a long run of
+    them (minutes for 20,000 characters); this works back from the end once. ``ends[i]`` says
+    whether ``text[i:]`` is made only of role words; once as many positions in a row as the
+    longest word are not, no earlier one can be.
+    """
+    n = len(text)
+    ends = [False] * n + [True]
+    cut, misses = n, 0
+    for i in range(n - 1, -1, -1):
+        ends[i] = any(ends[i + len(w)] for w in _AUTHOR_ROLE_WORDS if text.startswith(w, i))
+        if ends[i]:
+            cut, misses = i, 0
+        else:
+            misses += 1
+            if misses >= _ROLE_WORD_LONGEST:
+                break
+    return text[:cut]
 _AUTHOR_PREFIX = re.compile(r"^\s*[\[\(（【〔]\s*[^\]\)）】〕]{1,4}\s*[\]\)）】〕]\s*")  # "[清]" "(美)"
 _LATIN_DATES = re.compile(r"\b\d{3,4}\s*-\s*(\d{3,4})?\b|\bb\.\s*\d{4}|\bd\.\s*\d{4}")
 
@@ -90,7 +131,7 @@ def normalize_author(name: str) -> str:
     text = _AUTHOR_PREFIX.sub("", text)
     if has_cjk(text):
         text = normalize_text(text)
-        return _AUTHOR_ROLE_WORDS.sub("", text)
+        return _without_role_words(text)
     text = _LATIN_DATES.sub(" ", text)
     words = re.findall(r"[^\W_]+", text)
     words = [w for w in words if w not in ("ed", "eds", "editor", "trans", "tr", "author", "et", "al")]
