@@ -50,7 +50,6 @@ KNOWN: dict[str, str] = {
     "nul_in_control_number-cnmarc_utf8-0": NUL_KEY,
     "nul_in_control_number-marc21_cp1251-0": NUL_KEY,
     "nul_in_control_number-marc21_koi8r-0": NUL_KEY,
-    "nul_in_control_field-marc21_koi8r-0": NUL_KEY,
 }
 
 
@@ -130,6 +129,7 @@ def _stacked_cases():
     )
 
 
+@pytest.mark.xfail(strict=True, reason=NUL_KEY)  # its examples include NULs in 001 (nul_in_control_number)
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(choice=_stacked_cases())
