@@ -1,14 +1,16 @@
 """A union record the search index refuses fails alone: the rest of its batch is indexed, it is
 dead-lettered after five tries, and ``requeue_outbox union`` brings it back once fixed.
 
-The refused record is a real catalogue mistake: two ISSNs run together in one field make a
-16-character ISSN, which the PostgreSQL index's ISSN column (12 characters) does not take.
+The index now takes any record the catalogue takes (see test_index_takes_any_record), so the
+refusal is made here: a check constraint on the search table, standing in for any limit a
+future index might have, refuses titles holding the word "poison".
 """
 
 from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import translation
 
 from core import outbox
@@ -43,9 +45,12 @@ def hits(engine, text) -> set[int]:
 
 
 @pytest.fixture
-def batch(library):
+def batch(library, pg):
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute("ALTER TABLE public.search_document ADD CONSTRAINT refuses_poison "
+                       "CHECK (title NOT LIKE '%%poison%%')")
     before = make_record(library, 1, "西游记")
-    refused = make_record(library, 2, "中国图书馆学报", issns=["1001-8867 1001-8868"], material_type="serial")
+    refused = make_record(library, 2, "中国图书馆学报 poison", material_type="serial")
     after = make_record(library, 3, "红楼梦")
     return before, refused, after
 
@@ -58,7 +63,7 @@ def test_the_other_records_of_its_batch_are_indexed(pg, batch):
     assert refused.pk not in pg.indexed_versions()
     change = UnionChange.objects.get(union_record_id=refused.pk)
     assert change.processed_at is None and change.attempts == 1
-    assert "DataError" in change.last_error
+    assert "IntegrityError" in change.last_error
 
 
 def test_after_five_failures_it_is_dead_lettered_and_no_longer_retried(pg, batch, capsys):
@@ -79,7 +84,7 @@ def test_requeued_after_the_fix_it_is_indexed(pg, batch, capsys):
     refused = batch[1]
     for _ in range(outbox.MAX_ATTEMPTS):
         drain_union_outbox()
-    refused.issns = ["1001-8867"]
+    refused.title = "中国图书馆学报"
     refused.save()
     with translation.override("en"):
         call_command("requeue_outbox", "union")
