@@ -178,6 +178,24 @@ class WrongKeyResult(serializers.Serializer):
     records_replaced = serializers.IntegerField()
 
 
+class QualitySerializer(serializers.Serializer):
+    """A library's record quality; the ``missing_*`` and ``duplicate_rate`` figures are shares from 0 to 1."""
+
+    library = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    records = serializers.IntegerField()
+    missing_isbn = serializers.FloatField()
+    missing_clc = serializers.FloatField()
+    missing_publisher = serializers.FloatField()
+    missing_year = serializers.FloatField()
+    duplicate_rate = serializers.FloatField()
+    duplicates = serializers.IntegerField()
+    unique_in_consortium = serializers.IntegerField()
+    contributed = serializers.IntegerField()
+    upgraded = serializers.IntegerField()
+
+
 class MemberRecordResult(serializers.Serializer):
     urid = serializers.CharField()
     why = serializers.JSONField()

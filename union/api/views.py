@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -63,7 +63,10 @@ class RecordList(generics.ListAPIView):
 
     def get_queryset(self):
         p = self.request.query_params
-        library = member_library(p["library"]) if p.get("library") else None
+        try:
+            library = member_library(p["library"]) if p.get("library") else None
+        except NotFound as exc:  # a filter naming no library is bad input, not a missing page
+            raise UserError(exc.message, code="bad_library") from None
         year = p.get("year")
         if year and not year.isdigit():
             raise UserError(_("The year must be a number."), code="bad_year")
@@ -288,7 +291,7 @@ def export_records(request):
     return response
 
 
-@extend_schema(responses=serializers.ListField(child=serializers.DictField()), operation_id="union_quality_list")
+@extend_schema(responses=s.QualitySerializer(many=True), operation_id="union_quality_list")
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def quality_consortium(request):
@@ -299,7 +302,7 @@ def quality_consortium(request):
     return Response(quality.consortium_quality(libraries))
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT)
+@extend_schema(responses=s.QualitySerializer)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def quality_library(request, code):
