@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -23,6 +24,8 @@ from tenants.api.permissions import IsCataloguer
 from tenants.catalogue.models import Instance
 
 PERMISSIONS = [IsAuthenticated, IsCataloguer]
+# Quarantined records as received: ISO 2709, or MARCXML when every record came as XML.
+RAW_RECORDS = {(200, "application/marc"): OpenApiTypes.BINARY, (200, "application/xml"): OpenApiTypes.STR}
 
 
 class ImportJobList(generics.ListAPIView):
@@ -67,7 +70,7 @@ class QuarantineDownload(APIView):
 
     permission_classes = PERMISSIONS
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses=RAW_RECORDS)
     def get(self, request, code, pk):
         job = get_object_or_404(ImportJob, pk=pk)
         records = list(QuarantinedRecord.objects.filter(job=job).order_by("position"))
@@ -87,7 +90,7 @@ class QuarantinedRecordRaw(APIView):
 
     permission_classes = PERMISSIONS
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses=RAW_RECORDS)
     def get(self, request, code, pk):
         record = get_object_or_404(QuarantinedRecord, pk=pk)
         mime = "application/xml" if record.raw_kind == "xml" else "application/marc"
@@ -117,7 +120,8 @@ class InstanceExport(APIView):
 
     permission_classes = PERMISSIONS
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, "application/marc"): OpenApiTypes.BINARY,
+                              (200, "application/marcxml+xml"): OpenApiTypes.STR})
     def get(self, request, code, pk):
         instance = get_object_or_404(Instance, pk=pk)
         if request.query_params.get("as") == "marcxml":
