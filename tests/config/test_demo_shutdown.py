@@ -27,9 +27,8 @@ FOREIGN = {"DATABASE_URL", "CELERY_BROKER_URL", "ELASTICSEARCH_URL", "SEARCH_BAC
 
 
 @pytest.fixture(scope="module")
-def var_dir(tmp_path_factory):
-    """One data directory for both tests: only the first pays for creating the database."""
-    return tmp_path_factory.mktemp("var")
+def var_dir(shared_embedded_var_dir):
+    return shared_embedded_var_dir
 
 
 def free_port() -> int:

@@ -46,9 +46,9 @@ def gone(proc: psutil.Process, timeout: float = 15) -> bool:
     return False
 
 
-def test_the_server_outlives_a_second_user_and_stops_with_the_last(tmp_path):
-    env = environment(tmp_path)
-    pgdata = tmp_path / "pgdata"
+def test_the_server_outlives_a_second_user_and_stops_with_the_last(embedded_var_dir):
+    env = environment(embedded_var_dir)
+    pgdata = embedded_var_dir / "pgdata"
     first = subprocess.Popen(
         [sys.executable, "-c", OPEN_DATABASE.format(then="sys.stdin.read()")],
         cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
