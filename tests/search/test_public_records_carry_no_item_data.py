@@ -137,3 +137,16 @@ def test_a_cnmarc_master_is_published_without_its_905_906_items(client, catalogu
     assert not {"906", "909", "935", "988", "995", "998", "999"} & set(tags)
     (holdings,) = marc.xpath("u:datafield[@tag='905']", namespaces=NS)
     assert holdings.xpath("u:subfield/text()", namespaces=NS) == ["beta", "F124/1", "1"]
+
+
+def test_a_library_that_copies_the_record_gets_no_item_data_of_the_master_library(published, library_b, make_user):
+    from tenants.models import Role
+    from union.services.cataloguing import copy_to_library
+
+    cataloguer = make_user("cat_b", Role.CATALOGUER, library=library_b)
+    instance_id = copy_to_library(published, library_b, cataloguer)
+    with tenant_context(library_b):
+        raw = bytes(Instance.objects.get(pk=instance_id).raw_record)
+    assert "呐喊".encode() in raw
+    for secret in PRIVATE:
+        assert secret.encode() not in raw

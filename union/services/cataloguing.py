@@ -12,6 +12,7 @@ import hashlib
 import json
 from datetime import timedelta
 
+import pymarc
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django_tenants.utils import schema_context
 from core.exceptions import Conflict, NotFound, PermissionDenied, UserError
 from core.isbn import compact, isbn13
 from core.workflow import transition
+from marc_import.public import public_record
 from tenants.catalogue.services.changes import record_changes
 from tenants.catalogue.services.hrid import next_hrids
 from tenants.models import Library, Role
@@ -134,11 +136,21 @@ def can_decide(user, union_record: UnionRecord) -> bool:
 
 
 def _marc_for_copy(union_record: UnionRecord) -> bytes:
-    if union_record.marc:
-        return bytes(union_record.marc)
+    """The master record for the copying library: its bibliographic fields only.
+
+    The master library's holdings, items (barcodes, prices) and staff notes stay with it, and
+    the union holdings summary is no business of the copy: the copier adds its own items.
+    """
     from union.services.export import to_iso2709
 
-    return to_iso2709(union_record, union_record.record_format)
+    if union_record.marc:
+        try:
+            record = pymarc.Record(data=bytes(union_record.marc), force_utf8=True, utf8_handling="replace")
+        except Exception:  # noqa: BLE001 - a damaged master still yields the mapped fields below
+            record = None
+        if record is not None:
+            return public_record(record, union_record.record_format).as_marc()
+    return to_iso2709(union_record, union_record.record_format, holdings=[])
 
 
 @transaction.atomic
