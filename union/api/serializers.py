@@ -129,7 +129,7 @@ class MergeInput(NoteInput):
 
 
 class ReviewActionInput(serializers.Serializer):
-    action = serializers.CharField(help_text="what to do with the suggested match")
+    action = serializers.ChoiceField(choices=["merge", "apart"], help_text="merge the two records, or keep them apart")
 
 
 class WrongKeyInput(NoteInput):
