@@ -17,10 +17,12 @@ from dataclasses import dataclass
 
 from pymarc import Subfield
 
+from marc_import.budget import RecordTimer
 from marc_import.mapping import map_record
 from marc_import.mapping.common import stable_key
 from marc_import.mapping.holdings import choose_profile, get_profile, map_holdings
 from marc_import.records import RecordError, SourceRecord, decode, iter_records
+from marc_import.sanitize import needs_cleaning, storable_record, storable_rejection
 
 BATCH = 1000
 NOT_BIBLIOGRAPHIC = {
@@ -43,8 +45,10 @@ HOLDINGS_COLUMNS = ("location", "call_number", "notes", "discovery_suppress")
 ITEM_COLUMNS = ("barcode", "status", "reference_only", "volume", "copy_number", "price", "acquired_on",
                 "discovery_suppress")
 
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
-_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""}
+# NUL, which COPY cannot take, never gets this far: ``marc_import.sanitize`` removes it (and the
+# other characters no column takes) from every record first.
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def _escape(match: re.Match) -> str:
@@ -65,8 +69,6 @@ def copy_field(value) -> str:
         if not value:
             return "[]" if isinstance(value, list) else "{}"
         value = json.dumps(value, ensure_ascii=False)
-        if "\\u0000" in value:  # jsonb refuses NUL characters
-            value = value.replace("\\u0000", "")
     return _COPY_SPECIAL.sub(_escape, value) if _COPY_SPECIAL.search(value) else value
 
 
@@ -109,11 +111,20 @@ def prepared_rows(instance: dict, holdings: list[dict], encoding: str) -> tuple[
     return fp, line, hlines
 
 
+# A record's budget: reading and mapping one may take this long, and it may be this large; past
+# either it is quarantined with the reason, and the rest of the file imports. Every step is
+# linear, so a real record takes milliseconds; ISO 2709 cannot describe a record over 99,999
+# bytes, and MARCXML writes one in a few times that.
+RECORD_SECONDS = 10.0
+MAX_RECORD_BYTES = 1_000_000
+
+
 @dataclass(frozen=True)
 class Options:
     format: str = "auto"
     encoding: str = "auto"
     profile: str | None = None  # a profile name, None/"auto" to choose per record, "none" for no items
+    record_seconds: float | None = None  # None: RECORD_SECONDS
 
 
 def _profile_for(record, flavour: str, options: Options):
@@ -125,7 +136,9 @@ def _profile_for(record, flavour: str, options: Options):
 
 
 def _rejected(source: SourceRecord, reason: str, control_number: str = "") -> dict:
-    return {
+    # The reason may quote the record, and the control number is the record's own: both must
+    # be storable in the quarantine table.
+    return storable_rejection({
         "status": "rejected",
         "position": source.position,
         "offset": source.offset,
@@ -133,8 +146,8 @@ def _rejected(source: SourceRecord, reason: str, control_number: str = "") -> di
         "raw": source.raw,
         "kind": source.kind,
         "reason": reason,
-        "control_number": control_number[:100],
-    }
+        "control_number": control_number,
+    })
 
 
 def _utf8_raw(source: SourceRecord, record, encoding: str, flavour: str) -> bytes:
@@ -159,6 +172,9 @@ def _utf8_raw(source: SourceRecord, record, encoding: str, flavour: str) -> byte
 
 def process(source: SourceRecord, options: Options) -> dict:
     """One source record -> an 'ok' result (mapped instance and holdings) or a 'rejected' one."""
+    if len(source.raw) > MAX_RECORD_BYTES:
+        return _rejected(source, f"record is {len(source.raw):,} bytes long; a record may have at most "
+                                 f"{MAX_RECORD_BYTES:,}")
     try:
         record, encoding, flavour = decode(source, encoding=options.encoding, flavour=options.format)
     except RecordError as exc:
@@ -184,8 +200,20 @@ def process(source: SourceRecord, options: Options) -> dict:
         return _rejected(source, str(exc), cn)
     except Exception as exc:  # noqa: BLE001
         return _rejected(source, f"cannot map record: {exc.__class__.__name__}: {exc}", cn)
-    instance["control_number"] = instance["control_number"] or stable_key(instance)
-    fp, line, hlines = prepared_rows(instance, holdings, encoding)  # keys a record without one
+    own_number = instance["control_number"]
+    instance["control_number"] = own_number or stable_key(instance)
+    try:
+        fp, line, hlines = prepared_rows(instance, holdings, encoding)  # keys a record without one
+        storable = not needs_cleaning(instance, holdings, line, hlines)
+    except UnicodeEncodeError:  # a lone surrogate: not even the fingerprint can encode it
+        storable = False
+    if not storable:  # rare: almost every record is clean
+        instance["control_number"] = own_number
+        instance, holdings = storable_record(instance, holdings)
+        if not instance["title"] and not deleted:
+            return _rejected(source, "record has no title that can be stored (only control characters)", cn)
+        instance["control_number"] = instance["control_number"] or stable_key(instance)
+        fp, line, hlines = prepared_rows(instance, holdings, encoding)
     key = instance["control_number"]
     return {
         "status": "ok",
@@ -226,15 +254,28 @@ def _process_batch(sources: list[SourceRecord], options: Options, keep_instance:
     # the time), so it waits until the batch is done.
     collecting = gc.isenabled()
     gc.disable()
+    seconds = _record_seconds(options)
+    timer = RecordTimer.start(seconds)
     try:
-        results = [process(source, options) for source in sources]
+        if timer is None:
+            results = [process(source, options) for source in sources]
+        else:
+            results = [timer.run(process, source, options, on_over_time=lambda source=source: _rejected(
+                source, f"reading and mapping the record took longer than {seconds:g} seconds; "
+                        "it may hold a long run of damaged text")) for source in sources]
     finally:
+        if timer is not None:
+            timer.stop()
         if collecting:
             gc.enable()
     if not keep_instance:  # the writer needs only the prepared lines: less to send back
         for result in results:
             result.pop("instance", None)
     return results
+
+
+def _record_seconds(options: Options) -> float:
+    return RECORD_SECONDS if options.record_seconds is None else options.record_seconds
 
 
 def _read_batches(stream, options: Options, batch_size: int):
@@ -255,6 +296,9 @@ def iter_batches_in_workers(stream, options: Options, batch_size: int = BATCH, w
     The calling process only splits the input into raw records; at most ``depth`` batches per
     worker are in flight, so memory stays flat whatever the file size. Results come back in order.
     """
+    # The wait for a batch catches a worker that died; it is longer than a batch can take when
+    # every record in it uses its whole budget, so slow records never fail the import.
+    timeout = max(600.0, batch_size * _record_seconds(options))
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(processes=workers) as pool:
         pending: deque = deque()
@@ -262,7 +306,7 @@ def iter_batches_in_workers(stream, options: Options, batch_size: int = BATCH, w
             pending.append((pool.apply_async(_process_batch, (sources, options)), consumed))
             if len(pending) >= depth * workers:
                 result, done = pending.popleft()
-                yield result.get(timeout=600), done
+                yield result.get(timeout=timeout), done
         while pending:
             result, done = pending.popleft()
-            yield result.get(timeout=600), done
+            yield result.get(timeout=timeout), done

@@ -42,15 +42,7 @@ def corpus() -> list[fuzz.Case]:
 CORPUS = corpus()
 
 # case id -> the fault that still breaks it (owned by the import and search work in progress).
-NUL_KEY = "a NUL in the control number reaches PostgreSQL as the record's key: DataError escapes the import"
-KNOWN: dict[str, str] = {
-    "nul_in_control_number-marc21_utf8-0": NUL_KEY,
-    "nul_in_control_number-cnmarc_gb18030-0": NUL_KEY,
-    "nul_in_control_number-marc21_gbk-0": NUL_KEY,
-    "nul_in_control_number-cnmarc_utf8-0": NUL_KEY,
-    "nul_in_control_number-marc21_cp1251-0": NUL_KEY,
-    "nul_in_control_number-marc21_koi8r-0": NUL_KEY,
-}
+KNOWN: dict[str, str] = {}
 
 
 def _param(case: fuzz.Case):
@@ -129,7 +121,6 @@ def _stacked_cases():
     )
 
 
-@pytest.mark.xfail(strict=True, reason=NUL_KEY)  # its examples include NULs in 001 (nul_in_control_number)
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(choice=_stacked_cases())
