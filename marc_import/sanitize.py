@@ -23,10 +23,10 @@ import re
 # What no column takes: C0 controls but tab, newline and carriage return; U+FFFE, U+FFFF; lone
 # surrogates (a str holds surrogates only when something decoded bytes leniently).
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-# The same in a prepared COPY line, where JSON values carry a control character as an escape
-# (json.dumps writes \u0000 to \u001f, and \b, \f for two of them); COPY doubles the backslash.
-# Text that only looks like such an escape is flagged too and comes back unchanged.
-_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|\\\\(?:u00[01][0-9a-fA-F]|[bf])")
+# In a prepared COPY line JSON values carry a control character as an escape (json.dumps writes
+# \u0000 to \u001f, and \b, \f for two of them; COPY doubles the backslash). Text that only
+# looks like such an escape is flagged too and comes back unchanged.
+_ESCAPED = re.compile(r"\\(?:u00[01][0-9a-fA-F]|[bf])")
 
 # Column sizes (varchar lengths of the catalogue models; a test keeps them in step).
 INSTANCE_LIMITS = {
@@ -67,29 +67,37 @@ def _bounded(data: dict, limits: dict[str, int], mark: str = "") -> None:
             data[name] = value[: size - len(mark)] + mark
 
 
-def _over_long(data: dict, limits: dict[str, int]) -> bool:
-    for name, size in limits.items():
-        value = data.get(name)
-        if isinstance(value, str) and len(value) > size:
+def _over_long(data: dict, limits: tuple[tuple[str, int], ...]) -> bool:
+    for name, size in limits:
+        if len(data[name] or "") > size:
             return True
     return False
 
 
+# The same tables as pairs, for the check every record goes through.
+_INSTANCE_BOUNDS = tuple(INSTANCE_LIMITS.items())
+_HOLDINGS_BOUNDS = tuple(HOLDINGS_LIMITS.items())
+_ITEM_BOUNDS = tuple(ITEM_LIMITS.items())
+
+
+def _suspect(line: str) -> bool:
+    # Two scans in C; the second only for the few lines with a backslash at all (a single
+    # expression with both alternatives tried every position, several times slower).
+    return _UNSTORABLE.search(line) is not None or ("\\" in line and _ESCAPED.search(line) is not None)
+
+
 def needs_cleaning(instance: dict, holdings: list[dict], line: str, hlines: list) -> bool:
     """Whether a mapped record or its prepared lines hold anything ``storable_record`` changes."""
-    if _SUSPECT.search(line) or _over_long(instance, INSTANCE_LIMITS):
+    if _suspect(line) or _over_long(instance, _INSTANCE_BOUNDS):
         return True
     for hline, ilines in hlines:
-        if _SUSPECT.search(hline):
+        if _suspect(hline) or (ilines and _suspect("".join(ilines))):
             return True
-        for iline in ilines:
-            if _SUSPECT.search(iline):
-                return True
     for entry in holdings:
-        if _over_long(entry, HOLDINGS_LIMITS):
+        if _over_long(entry, _HOLDINGS_BOUNDS):
             return True
         for item in entry["items"]:
-            if _over_long(item, ITEM_LIMITS):
+            if _over_long(item, _ITEM_BOUNDS):
                 return True
     return False
 
