@@ -39,6 +39,7 @@ from marc_import.pipeline import (
     iter_batches_in_workers,
 )
 from marc_import.records import ENCODINGS, FORMATS
+from marc_import.services.file_kind import HEAD_BYTES, describe_non_marc
 from marc_import.services.job_status import claim_job, fail_job, finish_job
 from tenants.catalogue.models import HoldingsRecord, Instance, Item
 from tenants.catalogue.services.changes import record_changes
@@ -102,6 +103,7 @@ def import_file(
         job.total_bytes = _size(path, source)
         job.save(update_fields=["total_bytes"])
         stream = open(path, "rb") if path else source  # noqa: SIM115 - closed below
+        head = _head(stream)
         try:
             if use_worker is None:
                 use_worker = job.total_bytes >= WORKER_THRESHOLD
@@ -127,6 +129,12 @@ def import_file(
         finally:
             if path is not None:
                 stream.close()
+        # Nothing imported: if the file is plainly not MARC, the job fails saying what it is.
+        not_marc = describe_non_marc(head, job.read) if job.read == job.rejected and head is not None else None
+        if not_marc:
+            fail_job(job, not_marc)
+            job.refresh_from_db()
+            return job
         finish_job(job)
         if progress:
             progress(job)
@@ -159,6 +167,19 @@ def _original_bytes(path: Path | None, stream) -> Callable[[int, int], bytes | N
             return None
         return data
     return read_stream
+
+
+def _head(stream) -> bytes | None:
+    """The first bytes of the stream, put back; None when it cannot go back."""
+    try:
+        if not stream.seekable():
+            return None
+        start = stream.tell()
+        head = stream.read(HEAD_BYTES)
+        stream.seek(start)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return head
 
 
 def _size(path: Path | None, source) -> int:

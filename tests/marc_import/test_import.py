@@ -16,7 +16,8 @@ from tenants.catalogue.models import HoldingsRecord, Instance, Item
 from tenants.models import CatalogueChange
 from tests.marc_import.conftest import FILES, INPUT
 
-ALL_FILES = sorted(FILES.iterdir())
+# bad.dat is not MARC at all (a text printout of records): its job fails, see test_not_marc_files.
+ALL_FILES = sorted(p for p in FILES.iterdir() if p.name != "bad.dat")
 
 
 def assert_adds_up(job: ImportJob) -> None:
