@@ -11,6 +11,7 @@ import codecs
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 HEAD_BYTES = 4096
 
@@ -24,10 +25,10 @@ _LEADER = re.compile(rb"\d{5}[a-z ][a-z]")
 # A catalogue's screen or e-mail printout: "LDR    00000nam 2200409Ia 4500", "24510   |a ...".
 _PRINTOUT = re.compile(rb"^\s*(LDR|000)\s+\d{5}[a-z ]", re.MULTILINE)
 _MAGIC = (
-    (b"%PDF", "PDF document"),
-    (b"PK\x03\x04", "ZIP archive"),
-    (b"\x1f\x8b", "gzip-compressed file"),
-    (b"\xd0\xcf\x11\xe0", "Microsoft Office document"),
+    (b"%PDF", gettext_lazy("PDF document")),
+    (b"PK\x03\x04", gettext_lazy("ZIP archive")),
+    (b"\x1f\x8b", gettext_lazy("gzip-compressed file")),
+    (b"\xd0\xcf\x11\xe0", gettext_lazy("Microsoft Office document")),
 )
 
 
@@ -65,7 +66,7 @@ def describe_non_marc(head: bytes, records_read: int = 0) -> str | None:
     for magic, kind in _MAGIC:
         if stripped.startswith(magic):
             return _("This looks like a %(kind)s, not MARC; export the records as MARC (ISO 2709) or "
-                     "MARCXML.") % {"kind": kind}
+                     "MARCXML.") % {"kind": str(kind)}
     if _HTML.search(head):
         return _("This looks like an HTML page, not MARC: perhaps a web page or an error page was saved "
                  "instead of the export.")

@@ -10,6 +10,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from marc_import.models import ImportJob
@@ -20,7 +21,16 @@ from tests.marc_import.conftest import FILES
 HTML = (b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Session expired</title></head>"
         b"<body><p>Please log in again to export your catalogue.</p></body></html>\n")
 TEXT = b"Title: The Wind in the Willows\nAuthor: Kenneth Grahame\nISBN: 9780143039099\n" * 20
+
+
 MNEMONIC = b"=LDR  00714cam a2200205 a 4500\n=001  fol05731351\n=245  10$aActivePerl with ASP and ADO\n"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The messages are checked by their English words.
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize("data,words", [
@@ -76,4 +86,4 @@ def test_an_uploaded_html_page_fails_its_job_with_the_reason_in_the_api(api_as, 
     assert resp.status_code == 202, resp.content
     status = client.get(f"/api/v1/libraries/alpha/imports/{resp.json()['id']}/").json()
     assert status["status"] == "failed"
-    assert "HTML page" in status["error"]
+    assert "HTML" in status["error"]  # in the language the job ran in
