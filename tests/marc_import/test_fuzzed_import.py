@@ -67,18 +67,31 @@ def entity_listener():
 def fuzz_library(django_db_setup, django_db_blocker, entity_listener):
     from django.db import connection
 
-    from tenants.models import Library
+    from search.models import SearchDocument
+    from tenants.models import CatalogueChange, Library, Region
     from tenants.services.provisioning import create_library
+    from union.models import UnionChange, UnionRecord
 
-    with django_db_blocker.unblock():
+    def forget_everything() -> None:
+        # The library is committed once for the whole module, so everything it leads to is
+        # committed too: with tasks run in-process, each import also runs the union sync. Other
+        # tests each roll back their own data, so what is left here is this module's alone.
         connection.set_schema_to_public()
         for old in Library.objects.filter(code="fuzz"):
             old.delete(force_drop=True)
-        library = create_library("fuzz", name="Fuzz", kind="middle")
+        UnionRecord.objects.all().delete()
+        UnionChange.objects.all().delete()
+        CatalogueChange.objects.all().delete()
+        SearchDocument.objects.all().delete()
+        Region.objects.filter(code="fuzz_region").delete()
+
+    with django_db_blocker.unblock():
+        forget_everything()
+        region = Region.objects.create(code="fuzz_region", name="模糊测试区", name_en="Fuzz", level="district")
+        library = create_library("fuzz", name="Fuzz", kind="middle", region=region)
     yield library
     with django_db_blocker.unblock():
-        connection.set_schema_to_public()
-        library.delete(force_drop=True)
+        forget_everything()
 
 
 @pytest.fixture
