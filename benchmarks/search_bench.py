@@ -39,11 +39,11 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from isbnlib import check_digit10, check_digit13  # noqa: E402
 from opencc import OpenCC  # noqa: E402
 from pypinyin import Style, lazy_pinyin  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from search.analysis import _isbn10_check, _isbn13_check  # noqa: E402
 from search.backends import get_backend  # noqa: E402
 from search.services import reindex_all  # noqa: E402
 from search.services.indexing import BATCH_SIZE  # noqa: E402, F401
@@ -328,7 +328,7 @@ def chinese_name(rng: random.Random) -> str:
 
 def isbn13(rng: random.Random, chinese: bool) -> str:
     body = ("9787" if chinese else "9780") + "".join(rng.choice("0123456789") for _ in range(8))
-    return body + _isbn13_check(body)
+    return body + check_digit13(body)
 
 
 def clc_number(rng: random.Random) -> str:
@@ -562,7 +562,7 @@ def build_queries(count: int, seed: int) -> list[tuple[str, dict]]:
 
 def isbn10_of(isbn13_: str) -> str:
     body = isbn13_[3:12]
-    return body + _isbn10_check(body)
+    return body + check_digit10(body)
 
 
 def percentile(values: list[float], p: float) -> float:
