@@ -15,7 +15,7 @@ Every import of a mutated file must keep these promises (:func:`check_import`):
 - no exception escapes the import;
 - every record read is counted once: read = created + updated + unchanged + deleted + rejected,
   and each rejected record has a quarantined row;
-- a quarantined record holds bytes that appear verbatim in the input;
+- a quarantined record holds exactly the input's bytes at its offset;
 - a job that says "done" has accounted for every record begun in the file: it read at least as
   many records as the file has record terminators (ISO 2709) or MARC ``<record>`` start tags (XML).
 """
@@ -800,8 +800,12 @@ def time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def check_import(case: Case, job, quarantined: list[tuple[int, bytes, str]], outcome: Outcome) -> Outcome:
-    """Fill ``outcome`` from a finished job and its quarantined rows (position, raw, reason)."""
+def check_import(case: Case, job, quarantined: list[tuple[int, int | None, bytes, str]], outcome: Outcome) -> Outcome:
+    """Fill ``outcome`` from a finished job and its quarantined rows (position, offset, raw, reason).
+
+    A quarantined record must hold exactly the bytes of the file at its offset, so that
+    downloading and resubmitting it gives back what the library sent.
+    """
     outcome.status = job.status
     outcome.read = job.read
     outcome.imported = job.created + job.updated
@@ -816,11 +820,14 @@ def check_import(case: Case, job, quarantined: list[tuple[int, bytes, str]], out
             f"read {job.read} != created {job.created} + updated {job.updated} + unchanged {job.unchanged}"
             f" + deleted {job.deleted} + quarantined {len(quarantined)}"
         )
-    for position, raw, reason in quarantined:
+    for position, offset, raw, reason in quarantined:
         if not raw:
             outcome.mismatched.append(f"record {position} ({reason[:80]}): quarantined with no bytes")
-        elif raw not in case.data:
+        elif offset is None and raw not in case.data:
             outcome.mismatched.append(f"record {position} ({reason[:80]}): quarantined bytes are not in the input")
+        elif offset is not None and case.data[offset:offset + len(raw)] != raw:
+            outcome.mismatched.append(
+                f"record {position} ({reason[:80]}): quarantined bytes are not the input's at offset {offset}")
     outcome.problems += outcome.mismatched
     outcome.units = record_units(case.data, case.container)
     if job.status == "done" and job.read < outcome.units:
@@ -850,8 +857,8 @@ def import_and_check(library, case: Case, *, directory: Path, seconds: float = 2
         return outcome
     with tenant_context(library):
         job = ImportJob.objects.get(pk=job.pk)
-        rows = [(p, bytes(raw), reason) for p, raw, reason in
-                QuarantinedRecord.objects.filter(job=job).values_list("position", "raw", "reason")]
+        rows = [(p, offset, bytes(raw), reason) for p, offset, raw, reason in
+                QuarantinedRecord.objects.filter(job=job).values_list("position", "offset", "raw", "reason")]
         if b"<!DOCTYPE" in case.data:
             outcome.problems += _entity_leaks(job.pk)
     return check_import(case, job, rows, outcome)
