@@ -43,11 +43,15 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connection
 
     from tenants.models import Library
-    from tenants.services.provisioning import create_library
+    from tenants.services.provisioning import create_library, migrate_template_schema
 
+    # A new database works as it is: the public schema and the library template are migrated first.
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    migrate_template_schema()
     connection.set_schema_to_public()
     for old in Library.objects.filter(code=args.library):
         old.delete(force_drop=True)
