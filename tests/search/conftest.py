@@ -199,3 +199,21 @@ def indexed(catalogue):
     )
     yield catalogue
     backend.clear()
+
+
+@pytest.fixture
+def pg(db):
+    """The PostgreSQL search backend with an empty index, emptied again afterwards."""
+    from search.backends import get_backend
+
+    engine = get_backend("postgres")
+    engine.ensure_index()
+    engine.clear()
+    yield engine
+    engine.clear()
+
+
+@pytest.fixture
+def library(make_library, district_a):
+    """One member library (alpha, in the east district), for tests of indexing on its own."""
+    return make_library("alpha", region=district_a)

@@ -12,7 +12,6 @@ import re
 import pytest
 
 from search import analysis
-from search.backends import get_backend
 from search.backends.postgres import row_for
 from search.contract import SearchQuery
 from search.documents import document_for
@@ -28,20 +27,6 @@ HUGE_TITLE = "hugetitle opening " + " ".join(f"w{i}z" for i in range(150_000)) +
     chr(0x4E00 + i) for i in range(20_000))
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pg(db):
-    engine = get_backend("postgres")
-    engine.ensure_index()
-    engine.clear()
-    yield engine
-    engine.clear()
-
-
-@pytest.fixture
-def library(make_library, district_a):
-    return make_library("alpha", region=district_a)
 
 
 def make_record(library, n: int, title: str, **fields) -> UnionRecord:

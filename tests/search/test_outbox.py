@@ -14,18 +14,6 @@ from search.tasks import drain_union_outbox as drain_task
 from union.models import UnionChange, UnionHolding, UnionRecord
 
 
-@pytest.fixture
-def pg(db):
-    engine = get_backend("postgres")
-    engine.clear()
-    return engine
-
-
-@pytest.fixture
-def library(make_library, district_a):
-    return make_library("alpha", region=district_a)
-
-
 def make_record(library, n: int, title: str) -> UnionRecord:
     record = UnionRecord.objects.create(urid=f"U{n:06d}", title=title, year=2000 + n)
     UnionHolding.objects.create(

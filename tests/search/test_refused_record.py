@@ -14,23 +14,10 @@ from django.db import connection
 from django.utils import translation
 
 from core import outbox
-from search.backends import get_backend
 from search.contract import SearchQuery
 from search.query import parse
 from search.services import drain_union_outbox
 from union.models import UnionChange, UnionHolding, UnionRecord
-
-
-@pytest.fixture
-def pg(db):
-    engine = get_backend("postgres")
-    engine.clear()
-    return engine
-
-
-@pytest.fixture
-def library(make_library, district_a):
-    return make_library("alpha", region=district_a)
 
 
 def make_record(library, n: int, title: str, **fields) -> UnionRecord:
