@@ -129,6 +129,7 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
+    from django.core.management import call_command
     from django.db import connection, transaction
     from django_tenants.utils import tenant_context
     from opencc import OpenCC
@@ -149,6 +150,8 @@ def main() -> None:
     s2t = OpenCC("s2t")
 
     print(f"== setting up {args.libraries} libraries, {args.records} records")
+    # A new database works as it is: the public schema is migrated before the template.
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
     migrate_template_schema()
     for old in Library.objects.filter(code__startswith="ubench_"):
         old.delete(force_drop=True)
