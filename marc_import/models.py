@@ -87,7 +87,7 @@ class QuarantinedRecord(models.Model):
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="quarantined")
     position = models.IntegerField(_("position"), help_text=_("1-based number of the record in the file"))
-    offset = models.BigIntegerField(_("offset"), null=True, blank=True, help_text=_("byte offset or XML line"))
+    offset = models.BigIntegerField(_("offset"), null=True, blank=True, help_text=_("byte offset of the record in the file"))
     raw = models.BinaryField()
     raw_kind = models.CharField(max_length=8, default="iso2709")  # iso2709 | xml
     reason = models.TextField(_("reason"))
