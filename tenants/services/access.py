@@ -68,6 +68,26 @@ def visible_libraries(user):
     return Library.objects.filter(Q(region_id__in=region_ids) | Q(pk__in=list(own)))
 
 
+def libraries_with_role(user, *wanted: str):
+    """Every library in which ``has_role(user, library, *wanted)`` holds, in one query.
+
+    For lists of libraries (where a user may catalogue, whose reports they may read): asking
+    ``has_role`` library by library costs queries per library.
+    """
+    if user is None or not user.is_authenticated:
+        return Library.objects.none()
+    wanted_set = set(wanted)
+    staff_wanted = bool(wanted_set & STAFF_ROLES)
+    if user.is_superuser:
+        return Library.objects.all() if staff_wanted or Role.COORDINATOR in wanted_set else Library.objects.none()
+    direct_roles = wanted_set | ({Role.LIBRARY_ADMIN} if staff_wanted else set())
+    direct = Membership.objects.filter(user=user, library__isnull=False, role__in=direct_roles)
+    condition = Q(pk__in=list(direct.values_list("library_id", flat=True)))
+    if staff_wanted or Role.COORDINATOR in wanted_set:
+        condition |= Q(region_id__in=coordinated_region_ids(user))
+    return Library.objects.filter(condition)
+
+
 def is_staff_of(user, library: Library | None) -> bool:
     return bool(roles_in(user, library) & (STAFF_ROLES | {Role.COORDINATOR}))
 

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound, PermissionDenied
-from tenants.models import Library, Region, Role
+from tenants.models import STAFF_ROLES, Library, Region, Role
 from tenants.services import access
 from union.models import MatchReview, UnionHolding, UnionMatchKey, UnionRecord
 
@@ -101,8 +101,7 @@ def require_wrong_key_coordinator(user, key: str) -> None:
 
 def quality_libraries(user):
     """Active libraries whose quality report ``user`` may read: those they are staff of or coordinate."""
-    visible = access.visible_libraries(user).filter(is_active=True)
-    return Library.objects.filter(pk__in=[lib.pk for lib in visible if access.is_staff_of(user, lib)])
+    return access.libraries_with_role(user, *STAFF_ROLES, Role.COORDINATOR).filter(is_active=True)
 
 
 def reviews_for(user, status: str = MatchReview.Status.OPEN):

@@ -107,8 +107,7 @@ def require_cataloguer(user, library: Library) -> None:
 
 def require_some_cataloguer(user) -> None:
     """Copy, lock and propose are for cataloguers of some library (or coordinators); others are refused first."""
-    if not (access.is_coordinator(user) or any(
-            access.has_role(user, library, Role.CATALOGUER) for library in access.visible_libraries(user))):
+    if not (access.is_coordinator(user) or access.libraries_with_role(user, Role.CATALOGUER).exists()):
         raise PermissionDenied(_("Only cataloguers may do this."))
 
 

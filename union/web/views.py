@@ -73,8 +73,7 @@ def user_errors(view):
 
 
 def _cataloguer_libraries(user):
-    return [lib for lib in access.visible_libraries(user).filter(is_active=True).order_by("code")
-            if access.has_role(user, lib, Role.CATALOGUER)]
+    return list(access.libraries_with_role(user, Role.CATALOGUER).filter(is_active=True).order_by("code"))
 
 
 @require_GET
