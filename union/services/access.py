@@ -45,23 +45,26 @@ def is_consortium_coordinator(user) -> bool:
         parent__isnull=True, memberships__user=user, memberships__role=Role.COORDINATOR).exists()
 
 
-def _covers(user, region_ids: set[int]) -> bool:
+def _covers(user, region_ids: set[int], covered: set[int] | None = None) -> bool:
     if not region_ids:
         return is_consortium_coordinator(user)
-    return region_ids <= access.coordinated_region_ids(user)
+    return region_ids <= (access.coordinated_region_ids(user) if covered is None else covered)
+
+
+def _covers_records(user, union_records) -> bool:
+    covered = access.coordinated_region_ids(user)
+    return all(_covers(user, record_region_ids(record), covered) for record in union_records)
 
 
 def may_coordinate(user, *union_records: UnionRecord) -> bool:
     """Whether ``user`` may care for these union records; with none, whether they coordinate anywhere."""
-    if not access.is_coordinator(user):
-        return False
-    return all(_covers(user, record_region_ids(record)) for record in union_records)
+    return access.is_coordinator(user) and _covers_records(user, union_records)
 
 
 def require_coordinator(user, *union_records: UnionRecord) -> None:
     if not access.is_coordinator(user):
         raise PermissionDenied(_("Only consortium coordinators may do this."))
-    if not may_coordinate(user, *union_records):
+    if not _covers_records(user, union_records):
         raise PermissionDenied(_("Only a coordinator of the record's region may do this."))
 
 
