@@ -65,6 +65,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "tenants.catalogue",  # the member's local catalogue: instances, holdings, items
     "marc_import",  # import jobs and quarantined records of that member
+    "circulation",  # readers (minors' data stays here), loans, the desk, stocktakes, ledgers
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

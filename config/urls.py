@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("search.api.urls")),
     path("libraries/<str:code>/", include("tenants.catalogue.api.urls")),
     path("libraries/<str:code>/", include("marc_import.api.urls")),
+    path("libraries/<str:code>/", include("circulation.api.urls")),
     path("union/", include("union.api.urls")),
 ]
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("union/", include("union.web.urls")),
     path("lib/<str:code>/", views.library_home, name="library-home"),
     path("lib/<str:code>/", include("marc_import.urls")),
+    path("lib/<str:code>/", include("circulation.web.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

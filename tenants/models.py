@@ -140,12 +140,15 @@ class Role(models.TextChoices):
     LIBRARY_ADMIN = "library_admin", _("Library administrator")
     CATALOGUER = "cataloguer", _("Cataloguer")
     CIRCULATION = "circulation", _("Circulation staff")
+    DESK_HELPER = "desk_helper", _("Student helper at the desk")
     ILL_STAFF = "ill_staff", _("ILL staff")
     STUDENT = "student", _("Reader (student)")
     TEACHER = "teacher", _("Reader (teacher)")
 
 
 STAFF_ROLES = frozenset({Role.LIBRARY_ADMIN, Role.CATALOGUER, Role.CIRCULATION, Role.ILL_STAFF})
+# Student helpers lend and return at the desk and scan stocktakes, nothing else; every action is logged.
+DESK_ROLES = frozenset({Role.CIRCULATION, Role.DESK_HELPER})
 READER_ROLES = frozenset({Role.STUDENT, Role.TEACHER})
 
 

@@ -17,6 +17,11 @@ A route missing here fails the suite. Rules, by the scope a user must hold:
 * ``REGION_COORDINATOR`` a coordinator of every region the object touches (or, for proposals
   and restores, the master record's library);
 * ``CONSORTIUM`` a coordinator of a top region: the consortium's own settings.
+* ``OWN_STAFF`` / ``OWN_ADMIN`` / ``DESK`` circulation staff / the administrator / a desk role
+  held by a membership of the library itself: coordinators never see readers' data;
+* ``READER_SELF`` the signed-in reader, for their own card and loans.
+
+Circulation routes declare their rules in tests/circulation/access/<area>.py.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PUBLIC, SIGNED_IN, UNION_READER, MEMBER = "public", "signed in", "union reader", "member"
+# The library's own people only (never coordinators): readers' data, the desk, the library's figures.
+OWN_STAFF, OWN_ADMIN, DESK, READER_SELF = "own staff", "own library admin", "desk", "the reader themself"
 STAFF, CATALOGUER, ADMIN, QUALITY = "staff", "cataloguer", "library admin", "quality"
 ANY_CATALOGUER, ANY_COORDINATOR = "any cataloguer", "any coordinator"
 REGION_COORDINATOR, CONSORTIUM = "region coordinator", "consortium coordinator"
@@ -143,6 +150,18 @@ RULES: dict[str, list[Call]] = {
         post(REGION_COORDINATOR, 302, args={**RECORD, "action": "merge"}, data={"other": "{solo}"}),
     ],
 }
+
+
+def _circulation_rules() -> None:
+    from tests.circulation.access import AREAS
+
+    for area in AREAS:
+        clash = set(area.RULES) & set(RULES)
+        assert not clash, f"access rules declared twice: {clash}"
+        RULES.update(area.RULES)
+
+
+_circulation_rules()
 
 # Routes open to everyone, with the reason (the anonymous walk skips these).
 PUBLIC_ROUTES = {

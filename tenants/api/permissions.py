@@ -36,6 +36,28 @@ def library_roles(*roles: str, read: tuple[str, ...] = ()) -> type[LibraryRolePe
     )
 
 
+class OwnLibraryRolePermission(LibraryRolePermission):
+    """Like ``LibraryRolePermission``, held only by the library's own people (readers' data)."""
+
+    def has_permission(self, request, view) -> bool:
+        library = getattr(request, "library", None)
+        if library is None or not request.user.is_authenticated:
+            return False
+        wanted = self.roles
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            wanted = wanted + self.safe_roles
+        return access.has_own_role(request.user, library, *wanted)
+
+
+def own_library_roles(*roles: str, read: tuple[str, ...] = ()) -> type[OwnLibraryRolePermission]:
+    """A permission class for the given roles held directly in the library (never by a region)."""
+    return type(
+        "OwnLibraryRole_" + "_".join(roles),
+        (OwnLibraryRolePermission,),
+        {"roles": tuple(roles), "safe_roles": tuple(read)},
+    )
+
+
 IsLibraryStaff = library_roles(Role.LIBRARY_ADMIN, Role.CATALOGUER, Role.CIRCULATION, Role.ILL_STAFF)
 IsLibraryAdmin = library_roles(Role.LIBRARY_ADMIN)
 IsCataloguer = library_roles(Role.CATALOGUER, read=(Role.CIRCULATION, Role.ILL_STAFF))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from tenants.models import READER_ROLES, STAFF_ROLES, Library, Membership, Region, Role
+from tenants.models import DESK_ROLES, READER_ROLES, STAFF_ROLES, Library, Membership, Region, Role
 
 
 def _region_chain(region_id: int) -> set[int]:
@@ -100,5 +100,27 @@ def has_role(user, library: Library | None, *wanted: str) -> bool:
     """True when the user holds one of ``wanted`` (library admins and coordinators hold all staff roles)."""
     roles = roles_in(user, library)
     if roles & {Role.LIBRARY_ADMIN, Role.COORDINATOR} and set(wanted) & STAFF_ROLES:
+        return True
+    return bool(roles & set(wanted))
+
+
+def own_roles_in(user, library: Library | None) -> set[str]:
+    """The roles ``user`` holds by a membership of ``library`` itself.
+
+    Readers' data (names, classes, loans) is shown to the library's own staff only: not to
+    coordinators, whose roles come from a region, and not to superusers.
+    """
+    if user is None or not user.is_authenticated or library is None:
+        return set()
+    return set(Membership.objects.filter(user=user, library=library).values_list("role", flat=True))
+
+
+def has_own_role(user, library: Library | None, *wanted: str) -> bool:
+    """Like ``has_role`` for the library's own people: administrators hold every staff and desk
+    role, circulation staff the desk helper's."""
+    roles = own_roles_in(user, library)
+    if Role.LIBRARY_ADMIN in roles and set(wanted) & (STAFF_ROLES | DESK_ROLES):
+        return True
+    if Role.CIRCULATION in roles and Role.DESK_HELPER in wanted:
         return True
     return bool(roles & set(wanted))

@@ -35,12 +35,15 @@ OPEN_TO = {
     m.QUALITY: {"other library's staff", "other region's coordinator"},
     m.ANY_CATALOGUER: {"other library's staff", "other region's coordinator"},
     m.ANY_COORDINATOR: {"other region's coordinator"},
+    m.READER_SELF: {"reader"},
 }
 ALLOWED_USER = {m.PUBLIC: "reader", m.SIGNED_IN: "reader", m.UNION_READER: "reader", m.MEMBER: "reader",
                 m.STAFF: "beta's administrator", m.CATALOGUER: "beta's administrator",
                 m.ADMIN: "beta's administrator", m.QUALITY: "beta's administrator",
                 m.ANY_CATALOGUER: "beta's administrator", m.ANY_COORDINATOR: "west's coordinator",
-                m.REGION_COORDINATOR: "west's coordinator", m.CONSORTIUM: "the province's coordinator"}
+                m.REGION_COORDINATOR: "west's coordinator", m.CONSORTIUM: "the province's coordinator",
+                m.OWN_STAFF: "beta's administrator", m.OWN_ADMIN: "beta's administrator",
+                m.DESK: "beta's administrator", m.READER_SELF: "reader"}
 PERSONAS = ["anonymous", "reader", "other library's staff", "other region's coordinator", "allowed"]
 
 
@@ -111,6 +114,12 @@ def catalogue(library_b, make_library, district_b, library_a, district_a, provin
         "first_version": versions[0], "last_version": versions[-1],
         "membership": Membership.objects.get(user=users["reader"]).pk,
     }
+    from tests.circulation.access import AREAS
+
+    with tenant_context(library_b):
+        for area in AREAS:
+            objects.update(area.objects(library_b, users))
+    connection.set_schema_to_public()
     return users, objects
 
 

@@ -1,0 +1,3 @@
+"""REST API of the circulation area "desk" (filled in by its views)."""
+
+urlpatterns: list = []

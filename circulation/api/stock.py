@@ -1,0 +1,3 @@
+"""REST API of the circulation area "stock" (filled in by its views)."""
+
+urlpatterns: list = []

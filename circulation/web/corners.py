@@ -1,0 +1,3 @@
+"""Web pages of the circulation area "corners" (filled in by its views)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Web pages of the circulation area "readers" (filled in by its views)."""
+
+urlpatterns: list = []
