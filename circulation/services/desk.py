@@ -13,18 +13,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circulation.exceptions import NotFound, Refused
-from circulation.models import CirculationPolicy, CornerBatch, DeskEvent, Loan, Reader
+from circulation.models import Charge, CirculationPolicy, CornerBatch, DeskEvent, Loan, Reader
 from circulation.services.calendar import SchoolCalendar
 from circulation.services.rules import AppliedRule, rule_for
 from core.exceptions import Conflict
 from tenants.catalogue.models import Item, ItemStatus
 from tenants.catalogue.services.items import apply_item_action
 from tenants.catalogue.workflow import ITEM_STATUS
+from tenants.models import Role
+from tenants.services import access
 
 
 def actor_name(actor) -> str:
@@ -54,6 +56,12 @@ class Outcome:
     code: str = "ok"
     overdue_days: int = 0
     rule: AppliedRule | None = None
+    item: Item | None = None
+
+    @property
+    def the_item(self) -> Item | None:
+        """The item acted on (a check-in of an item that was not on loan has no loan)."""
+        return self.item or (self.loan.item if self.loan is not None else None)
 
 
 def find_item(barcode: str) -> Item:
@@ -183,7 +191,7 @@ def check_out(card: str, barcode: str, *, actor=None, role: str = "", today: dt.
                 "title": title_of(item), "reader": reader.name, "due": due_on.isoformat()}
             log_event(DeskEvent.Action.CHECK_OUT, ok=True, actor=actor, role=role, code="ok", message=message,
                       barcode=barcode, card=card, loan=loan)
-    return Outcome(loan, message, rule=rule)
+    return Outcome(loan, message, rule=rule, item=item)
 
 
 def check_in(barcode: str, *, actor=None, role: str = "", today: dt.date | None = None) -> Outcome:
@@ -207,7 +215,7 @@ def check_in(barcode: str, *, actor=None, role: str = "", today: dt.date | None 
                     "title": title_of(item), "status": was}
                 log_event(DeskEvent.Action.CHECK_IN, ok=True, actor=actor, role=role, code="found",
                           message=message, barcode=barcode)
-                return Outcome(None, message, code="found")
+                return Outcome(None, message, code="found", item=item)
             close_loan(loan, actor=actor)
             late = SchoolCalendar().overdue_days(loan.due_on, today)
             borrower = loan.reader.name if loan.reader_id else str(loan.corner.school_class)
@@ -219,7 +227,7 @@ def check_in(barcode: str, *, actor=None, role: str = "", today: dt.date | None 
             code = "late" if late else "ok"
             log_event(DeskEvent.Action.CHECK_IN, ok=True, actor=actor, role=role, code=code, message=message,
                       barcode=barcode, card=loan.reader.card_number if loan.reader_id else "", loan=loan)
-    return Outcome(loan, message, code=code, overdue_days=late)
+    return Outcome(loan, message, code=code, overdue_days=late, item=item)
 
 
 def renew(barcode: str, *, actor=None, role: str = "", today: dt.date | None = None,
@@ -250,4 +258,80 @@ def renew(barcode: str, *, actor=None, role: str = "", today: dt.date | None = N
             message = _("Renewed “%(title)s” until %(due)s.") % {"title": title_of(item), "due": due_on.isoformat()}
             log_event(DeskEvent.Action.RENEW, ok=True, actor=actor, role=role, code="ok", message=message,
                       barcode=barcode, card=loan.reader.card_number, loan=loan)
-    return Outcome(loan, message, rule=rule)
+    return Outcome(loan, message, rule=rule, item=item)
+
+
+# --- What the desk shows -------------------------------------------------------------------
+
+DESK_ROLE_ORDER = (Role.LIBRARY_ADMIN, Role.CIRCULATION, Role.DESK_HELPER)
+
+
+def desk_role(user, library) -> str:
+    """The role a desk action is signed with: the user's own strongest desk role in ``library``."""
+    roles = access.own_roles_in(user, library)
+    return next((role.value for role in DESK_ROLE_ORDER if role in roles), "")
+
+
+def explain_rule(rule: dict | AppliedRule | None) -> str:
+    """The explanation of a rule as stored on a loan (``Loan.rule``), or '' for none."""
+    if not rule:
+        return ""
+    if isinstance(rule, AppliedRule):
+        return rule.explain()
+    try:
+        return AppliedRule(**{name: rule[name] for name in AppliedRule.__dataclass_fields__}).explain()
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
+def mark_overdue(loans, today: dt.date, calendar: SchoolCalendar | None = None) -> list[Loan]:
+    """Set ``overdue`` and ``overdue_days`` (open days late) on each open loan; returns them as a list."""
+    calendar = calendar or SchoolCalendar()
+    marked = []
+    for loan in loans:
+        loan.overdue = loan.status == Loan.Status.OPEN and loan.due_on < today
+        loan.overdue_days = calendar.overdue_days(loan.due_on, today) if loan.overdue else 0
+        marked.append(loan)
+    return marked
+
+
+@dataclass
+class ReaderSummary:
+    """What the desk shows of a reader once their card is scanned."""
+
+    reader: Reader
+    loans: list[Loan]
+    overdue_count: int
+    open_charges: int
+
+
+def reader_summary(card: str, *, today: dt.date | None = None) -> ReaderSummary:
+    """The reader with ``card``, their open loans (overdue ones flagged) and open charges."""
+    today = today or timezone.localdate()
+    reader = find_reader(card)
+    loans = mark_overdue(Loan.objects.filter(reader=reader, status=Loan.Status.OPEN)
+                         .select_related("item__holdings__instance").order_by("due_on", "id"), today)
+    return ReaderSummary(reader, loans, sum(1 for loan in loans if loan.overdue),
+                         Charge.objects.filter(reader=reader, status=Charge.Status.OPEN).count())
+
+
+def open_loans(*, overdue: bool | None = None, school_class: int | None = None, card: str = "",
+               today: dt.date | None = None):
+    """Open loans (to readers and class corners), oldest due first, filtered as the desk list asks.
+
+    ``school_class`` takes the loans of the class's students and of its corner batches.
+    """
+    today = today or timezone.localdate()
+    loans = (Loan.objects.filter(status=Loan.Status.OPEN)
+             .select_related("item__holdings__instance", "reader__school_class", "corner__school_class")
+             .order_by("due_on", "id"))
+    if overdue is True:
+        loans = loans.filter(due_on__lt=today)
+    elif overdue is False:
+        loans = loans.filter(due_on__gte=today)
+    if school_class is not None:
+        loans = loans.filter(models.Q(reader__school_class_id=school_class)
+                             | models.Q(corner__school_class_id=school_class))
+    if card:
+        loans = loans.filter(reader__card_number=card.strip())
+    return loans
