@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -138,6 +139,9 @@ CELERY_BEAT_SCHEDULE = {
     # at commit time) still arrives.
     "drain-catalogue-outbox": {"task": "union.tasks.drain_catalogue_outbox", "schedule": 5.0},
     "drain-union-outbox": {"task": "search.tasks.drain_union_outbox", "schedule": 5.0},
+    # Class teachers get their overdue lists once a day; the policy decides which classes are due.
+    "circulation-overdue-reminders": {"task": "circulation.tasks.send_overdue_reminders",
+                                      "schedule": crontab(hour=7, minute=30)},
 }
 
 # --- Search -------------------------------------------------------------------------------
@@ -166,6 +170,7 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     # Tests create many users; a fast hash keeps them quick (never used outside tests).
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "circulation.auth.ReaderCardBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
