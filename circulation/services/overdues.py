@@ -142,7 +142,8 @@ def send_reminders(today: dt.date | None = None, *, library_name: str = "",
                    now: dt.datetime | None = None) -> ReminderReport:
     """E-mail each class teacher the overdue list of their class when the policy says it is time."""
     today = today or timezone.localdate()
-    now = now or timezone.now()
+    # The reminder is dated on ``today`` (a run for another day, as in a catch-up, is dated that day).
+    now = now or timezone.make_aware(dt.datetime.combine(today, timezone.localtime().time()))
     policy = CirculationPolicy.current()
     report = ReminderReport()
     for group in overdue_by_class(today):
