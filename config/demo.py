@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from config.demo_circulation import DEMO_PIN, build_circulation
 from tenants.models import Library, Membership, Region, Role
 from tenants.services.provisioning import create_library
 
@@ -41,7 +42,7 @@ def build_demo(load_records: bool = True, progress=print) -> list[Login]:
     """Create (or complete) the demo consortium; safe to run again."""
     regions: dict[str, Region] = {}
     for code, name, name_en, level, parent in REGIONS:
-        regions[code], _ = Region.objects.get_or_create(
+        regions[code], _created = Region.objects.get_or_create(
             code=code, defaults={"name": name, "name_en": name_en, "level": level, "parent": regions.get(parent)}
         )
     User = get_user_model()
@@ -73,6 +74,11 @@ def build_demo(load_records: bool = True, progress=print) -> list[Login]:
         user(f"{code}_admin", Role.LIBRARY_ADMIN, library=library)
     if load_records:
         load_sample_records(fresh, progress)
+        for library in Library.objects.filter(code__in=[code for code, *_ in LIBRARIES]).order_by("code"):
+            admin = Membership.objects.filter(library=library, role=Role.LIBRARY_ADMIN).select_related("user").first()
+            for reader in build_circulation(library, admin.user, progress):
+                logins.append(Login(_("card %(card)s, PIN %(pin)s") % {"card": reader.card, "pin": DEMO_PIN},
+                                    Role.STUDENT, str(library)))
     return logins
 
 
@@ -87,12 +93,11 @@ def load_sample_records(libraries: list[tuple[Library, str]], progress=print) ->
 
 
 def add_demo_items(library: Library) -> int:
-    """Give every sample record without items one to three copies, some on loan, some reference-only,
-    so that the demo shows live availability. Goes through the cataloguing service and the outbox."""
-    from django_tenants.utils import schema_context, tenant_context
+    """Give every sample record without items one to three copies, some reference-only. Goes through
+    the cataloguing service and the outbox; the demo's loans (``demo_circulation``) put some on loan."""
+    from django_tenants.utils import schema_context
 
-    from tenants.catalogue.models import Instance, Item, ItemStatus
-    from tenants.catalogue.services.items import set_item_status
+    from tenants.catalogue.models import Instance
     from union.services.cataloguing import add_item
 
     admin = Membership.objects.filter(library=library, role=Role.LIBRARY_ADMIN).select_related("user").first()
@@ -109,9 +114,4 @@ def add_demo_items(library: Library) -> int:
             add_item(library, instance_id, admin.user, barcode=f"{library.code[:3].upper()}{instance_id:05d}{copy}",
                      call_number=call_number, location=str(_("Stacks")), reference_only=(n % 7 == 6 and copy == 0))
             added += 1
-    with transaction.atomic(), tenant_context(library):
-        on_loan = [i for n, (i, _clc) in enumerate(bare) if n % 4 == 1]
-        lent = Item.objects.filter(holdings__instance_id__in=on_loan, reference_only=False).select_related("holdings")
-        for item in lent.order_by("id"):
-            set_item_status(item, ItemStatus.CHECKED_OUT, actor=admin.user)
     return added

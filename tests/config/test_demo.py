@@ -47,3 +47,21 @@ def test_demo_records_reach_the_union_catalogue_and_search(client):
 
     totals = UnionHolding.objects.aggregate(total=Sum("items_total"), available=Sum("items_available"))
     assert 0 < totals["available"] < totals["total"], "the demo shows copies on the shelf and on loan"
+    # A term of circulation: readers in classes, loans (some overdue), a class corner, a lost book
+    # charged; every item on loan has exactly one open loan and every open loan its item out.
+    from django_tenants.utils import tenant_context
+
+    from circulation.models import Charge, CornerBatch, Loan, Reader
+    from tenants.catalogue.models import Item
+
+    library = Library.objects.get(code="dongcheng_no1")
+    with tenant_context(library):
+        assert Reader.objects.filter(kind="student", school_class__isnull=False).count() >= 100
+        assert Loan.objects.count() >= 20 and Loan.objects.filter(status="returned").exists()
+        assert Loan.objects.filter(status="open", due_on__lt="2026-11-27").exists(), "some loans are overdue"
+        assert CornerBatch.objects.filter(loans__status="open").exists()
+        assert Charge.objects.filter(kind="lost").exists()
+        out = set(Item.objects.filter(status="checked_out").values_list("pk", flat=True))
+        assert out == set(Loan.objects.filter(status="open").values_list("item_id", flat=True))
+    assert client.login(username="dongcheng_no1_admin", password=DEMO_PASSWORD)
+    assert client.get("/lib/dongcheng_no1/desk/").status_code == 200
