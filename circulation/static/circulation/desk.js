@@ -1,0 +1,101 @@
+/* The desk page with a keyboard-wedge scanner: the focus stays in the scan field, Enter submits
+   (htmx posts it and swaps the result in place), Esc clears the field and then the reader,
+   F2/F3/F4 switch mode, and each outcome plays a short tone made with the Web Audio API. */
+(function () {
+  "use strict";
+
+  var DONE = { ok: "ok", reader: "reader", late: "warn", found: "warn" };
+  var TONES = {
+    ok: [[880, 0.09]],
+    reader: [[1320, 0.06], [1760, 0.06]],
+    warn: [[660, 0.12], [880, 0.12]],
+    refused: [[220, 0.18], [180, 0.25]]
+  };
+  var audio = null;
+
+  function scanField() { return document.getElementById("desk-scan"); }
+
+  function focusScan() {
+    var field = scanField();
+    if (field && document.activeElement !== field) { field.focus({ preventScroll: true }); }
+  }
+
+  function interactive(element) {
+    return element && element.closest && element.closest("a, button, input, select, textarea, summary, label");
+  }
+
+  function play(outcome) {
+    if (!outcome) { return; }
+    var kind = DONE[outcome] || "refused";
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      if (audio.state === "suspended") { audio.resume(); }
+      var start = audio.currentTime;
+      TONES[kind].forEach(function (tone) {
+        var oscillator = audio.createOscillator(), gain = audio.createGain();
+        oscillator.type = kind === "refused" ? "square" : "sine";
+        oscillator.frequency.value = tone[0];
+        gain.gain.setValueAtTime(0.15, start);
+        gain.gain.exponentialRampToValueAtTime(0.001, start + tone[1]);
+        oscillator.connect(gain).connect(audio.destination);
+        oscillator.start(start);
+        oscillator.stop(start + tone[1]);
+        start += tone[1] + 0.02;
+      });
+    } catch (error) { /* no sound on this device: the colour still says it */ }
+  }
+
+  function announce() {
+    var result = document.getElementById("desk-result");
+    if (result) { play(result.getAttribute("data-outcome")); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("desk-form");
+    if (!form) { return; }
+    focusScan();
+    announce();
+
+    // The scan is sent: empty the field at once, so the next scan starts clean while this one runs.
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (event.detail.elt === form) { scanField().value = ""; }
+    });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target && event.detail.target.id === "desk-state") { announce(); }
+      focusScan();
+    });
+    document.body.addEventListener("htmx:responseError", focusScan);
+    document.body.addEventListener("htmx:sendError", focusScan);
+
+    // Focus comes back to the scan field whenever it would otherwise go nowhere.
+    scanField().addEventListener("blur", function () {
+      window.setTimeout(function () {
+        var active = document.activeElement;
+        if (!active || active === document.body || !interactive(active)) { focusScan(); }
+      }, 0);
+    });
+    document.addEventListener("click", function (event) {
+      if (!interactive(event.target)) { focusScan(); }
+    });
+
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        var field = scanField();
+        if (field.value) {
+          field.value = "";
+        } else {
+          var clear = document.getElementById("desk-clear");
+          if (clear) { form.requestSubmit ? form.requestSubmit(clear) : clear.click(); }
+        }
+        focusScan();
+        return;
+      }
+      var link = document.querySelector('.desk-modes a[data-key="' + event.key + '"]');
+      if (link) {
+        event.preventDefault();
+        window.location.href = link.href;
+      }
+    });
+  });
+})();
