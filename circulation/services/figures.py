@@ -236,8 +236,15 @@ def top_titles(loans, limit: int = TOP_TITLES) -> list[dict]:
             for rank, row in enumerate(rows, start=1)]
 
 
+def check_table(name: str) -> str:
+    if name not in TABLES:
+        raise UserError(_("No table is called %(name)s.") % {"name": name or "—"}, code="table_unknown")
+    return name
+
+
 def table(figures: dict, name: str) -> tuple[list[str], list[list]]:
     """One table of ``figures`` as a header and rows (for CSV and XLSX)."""
+    check_table(name)
     if name == "summary":
         return ([_("Figure"), _("Value"), _("Numerator"), _("Denominator"), _("Basis")],
                 [[f["label"], f["value"], f["numerator"], f["denominator"], f["basis"]] for f in figures["summary"]])
@@ -251,9 +258,7 @@ def table(figures: dict, name: str) -> tuple[list[str], list[list]]:
                  _("Loans per student")],
                 [[c["label"], c["grade"], c["students"], c["loans"], c["corner_loans"], c["loans_per_student"]]
                  for c in figures["classes"]])
-    if name == "titles":
-        return ([_("Rank"), _("Title"), _("Loans")], [[t["rank"], t["title"], t["loans"]] for t in figures["titles"]])
-    raise UserError(_("No table is called %(name)s.") % {"name": name}, code="table_unknown")
+    return ([_("Rank"), _("Title"), _("Loans")], [[t["rank"], t["title"], t["loans"]] for t in figures["titles"]])
 
 
 def export_csv(figures: dict, name: str) -> bytes:
