@@ -14,6 +14,7 @@ RULES: dict = {
     "circ-api-figures": [get(OWN_STAFF, args=BETA, query="year=2026")],
     "circ-api-figures-csv": [get(OWN_STAFF, args=BETA, query="table=classes&year=2026")],
     "circ-api-figures-xlsx": [get(OWN_STAFF, args=BETA, query="table=titles")],
+    "circ-figures": [get(OWN_STAFF, args=BETA)],
 }
 
 
