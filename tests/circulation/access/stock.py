@@ -59,6 +59,28 @@ RULES: dict = {
                               delete(OWN_ADMIN, args=PERIOD)],
     "circ-api-stock-calendar-days": [get(OWN_STAFF, args=BETA)],
     "circ-api-stock-policy": [get(OWN_STAFF, args=BETA), patch(OWN_ADMIN, args=BETA, data={"loss_policy": "factor"})],
+    # --- Pages ---
+    "circ-stock-stocktakes": [get(OWN_STAFF, args=BETA), post(OWN_STAFF, 302, args=BETA, data={"name": "期末盘点"})],
+    "circ-stock-stocktake": [get(OWN_STAFF, args=STOCKTAKE)],
+    "circ-stock-scan": [get(DESK, args=STOCKTAKE),
+                        post(DESK, args=STOCKTAKE, data={"barcode": "STOCK-SHELF", "shelf": "I-1"},
+                             why="the scanner page answers each scan in place")],
+    "circ-stock-report-export": [get(OWN_STAFF, args=STOCKTAKE, query="as=xlsx")],
+    "circ-stock-mark-missing": [post(OWN_STAFF, 302, args=STOCKTAKE)],
+    "circ-stock-close": [post(OWN_STAFF, 302, args=STOCKTAKE)],
+    "circ-stock-withdrawals": [get(OWN_STAFF, args=BETA),
+                               post(OWN_STAFF, 302, args=BETA, data={"barcodes": "STOCK-WEED", "reason": "worn"})],
+    "circ-stock-withdrawals-export": [get(OWN_STAFF, args=BETA, query="as=csv")],
+    "circ-stock-ledgers": [get(OWN_STAFF, args=BETA)],
+    "circ-stock-ledgers-export": [get(OWN_STAFF, args=BETA, query="ledger=classes&as=csv")],
+    "circ-stock-rules": [get(OWN_STAFF, args=BETA, query="reader_kind=student&material_type=book"),
+                         post(OWN_ADMIN, 302, args=BETA, data={"action": "defaults"})],
+    "circ-stock-calendar": [get(OWN_STAFF, args=BETA), post(OWN_ADMIN, 302, args=BETA, data=PERIOD_DATA)],
+    "circ-stock-policy": [get(OWN_STAFF, args=BETA),
+                          post(OWN_ADMIN, 302, args=BETA, data={
+                              "loss_policy": "factor", "loss_factor": "2.00", "damage_share": "0.50",
+                              "default_price": "30.00", "block_when_overdue": "on", "remind_after_days": 1,
+                              "remind_every_days": 7})],
 }
 
 
