@@ -203,6 +203,9 @@ def check_in(barcode: str, *, actor=None, role: str = "", today: dt.date | None 
             loan = (Loan.objects.select_for_update(of=("self",)).select_related("reader", "corner")
                     .filter(item=item, status=Loan.Status.OPEN).first())
             if loan is None:
+                # Waiting for the loan's lock may have ended with another desk's return: read the
+                # item's status as it is now, not as it was before the wait.
+                item.refresh_from_db(fields=["status"])
                 if item.status == ItemStatus.AVAILABLE:
                     raise Refused(_("“%(title)s” is not on loan; put it back on the shelf.") % {
                         "title": title_of(item)}, code="not_on_loan")
@@ -210,7 +213,11 @@ def check_in(barcode: str, *, actor=None, role: str = "", today: dt.date | None 
                     raise Refused(_("“%(title)s” cannot be checked in: it is “%(status)s”.") % {
                         "title": title_of(item), "status": ITEM_STATUS.label(item.status)}, code="item_unavailable")
                 was = ITEM_STATUS.label(item.status)
-                apply_item_action(item, "check_in", expected=item.status, actor=actor, note="desk")
+                try:
+                    apply_item_action(item, "check_in", expected=item.status, actor=actor, note="desk")
+                except Conflict as exc:
+                    raise Refused(_("“%(title)s” was just checked in at another desk.") % {
+                        "title": title_of(item)}, code="already_returned") from exc
                 message = _("“%(title)s” was “%(status)s” and is back on the shelf.") % {
                     "title": title_of(item), "status": was}
                 log_event(DeskEvent.Action.CHECK_IN, ok=True, actor=actor, role=role, code="found",
