@@ -86,7 +86,7 @@
           field.value = "";
         } else {
           var clear = document.getElementById("desk-clear");
-          if (clear) { form.requestSubmit ? form.requestSubmit(clear) : clear.click(); }
+          if (clear) { clear.click(); }  // a click, so htmx sends the button's name with the form
         }
         focusScan();
         return;
