@@ -34,6 +34,18 @@ RULES: dict = {
     "circ-api-corners-charge-pay": [post(OWN_STAFF, args=CHARGE, data={})],
     "circ-api-corners-charge-waive": [post(OWN_STAFF, args=CHARGE, data={"note": "家庭困难"})],
     "circ-api-corners-charge-replace": [post(OWN_STAFF, args=CHARGE, data={})],
+    # The pages: forms post and redirect.
+    "circ-corners-list": [get(OWN_STAFF, args=BETA),
+                          post(OWN_STAFF, 302, args=BETA, data={"school_class": "{corner_class}",
+                                                                "barcodes": "{corner_shelf}"})],
+    "circ-corners-batch": [get(OWN_STAFF, args=BATCH), post(OWN_STAFF, 302, args=BATCH, data={"action": "return"})],
+    "circ-corners-class": [get(OWN_STAFF, args={**BETA, "pk": "corner_class"})],
+    "circ-corners-overdues": [get(OWN_STAFF, args=BETA, query="on=2030-01-07")],
+    "circ-corners-remind": [post(OWN_STAFF, 302, args=BETA)],
+    "circ-corners-charges": [get(OWN_STAFF, args=BETA),
+                             post(OWN_STAFF, 302, args=BETA, data={"barcode": "{corner_reader_loan}", "kind": "lost"})],
+    "circ-corners-charge-export": [get(OWN_STAFF, args=BETA)],
+    "circ-corners-charge": [post(OWN_STAFF, 302, args=CHARGE, data={"action": "pay"})],
 }
 
 
