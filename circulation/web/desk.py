@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from circulation.exceptions import NotFound, UserError
-from circulation.models import DeskEvent, Reader
+from circulation.models import DeskEvent, Reader, SchoolClass
 from circulation.services import desk
 from tenants.catalogue.models import Item
 from tenants.models import Role
@@ -41,8 +42,8 @@ DONE = {"ok", "late", "found", "reader"}
 SESSION_ACTIONS = 30
 
 
-def _check(request) -> None:
-    if not access.has_own_role(request.user, request.library, Role.DESK_HELPER):
+def _check(request, role: str = Role.DESK_HELPER) -> None:
+    if not access.has_own_role(request.user, request.library, role):
         raise PermissionDenied
 
 
@@ -139,11 +140,67 @@ def desk_page(request, code):
         "library": request.library, "mode": mode, "modes": MODES, "card": card, "summary": summary,
         "result": result, "actions": _session_actions(request), "done_codes": DONE,
         "today": timezone.localdate(),
+        "staff": access.has_own_role(request.user, request.library, Role.CIRCULATION),
     }
     template = "circulation/desk/_state.html" if request.headers.get("HX-Request") else "circulation/desk/desk.html"
     return render(request, template, context)
 
 
+PAGE_SIZE = 100
+
+
+def _flag(value: str | None) -> bool | None:
+    return {"true": True, "false": False}.get((value or "").lower())
+
+
+@login_required
+@require_http_methods(["GET"])
+def loan_list(request, code):
+    """Open loans, soonest due first: all, overdue or not yet due, of one class or one reader."""
+    _check(request, Role.CIRCULATION)
+    overdue = _flag(request.GET.get("overdue"))
+    school_class = request.GET.get("school_class", "")
+    card = (request.GET.get("card") or "").strip()[:40]
+    today = timezone.localdate()
+    loans = desk.open_loans(overdue=overdue, school_class=int(school_class) if school_class.isdigit() else None,
+                            card=card, today=today)
+    page = Paginator(loans, PAGE_SIZE).get_page(request.GET.get("page"))
+    desk.mark_overdue(page.object_list, today)
+    return render(request, "circulation/desk/loans.html", {
+        "library": request.library, "page": page, "loans": page.object_list, "overdue": overdue, "card": card,
+        "school_class": school_class, "classes": SchoolClass.objects.filter(active=True),
+        "query": _query_without_page(request)})
+
+
+@login_required
+@require_http_methods(["GET"])
+def desk_log(request, code):
+    """The desk log, newest first: who did what at the desk, allowed or refused."""
+    _check(request, Role.CIRCULATION)
+    events = DeskEvent.objects.all()
+    action = request.GET.get("action", "")
+    if action in DeskEvent.Action.values:
+        events = events.filter(action=action)
+    actor = (request.GET.get("actor") or "").strip()[:150]
+    if actor:
+        events = events.filter(actor_name__icontains=actor)
+    ok = _flag(request.GET.get("ok"))
+    if ok is not None:
+        events = events.filter(ok=ok)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "circulation/desk/log.html", {
+        "library": request.library, "page": page, "events": page.object_list, "actions": DeskEvent.Action.choices,
+        "action": action, "actor": actor, "ok": ok, "query": _query_without_page(request)})
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 urlpatterns = [
     path("desk/", desk_page, name="circ-desk"),
+    path("desk/log/", desk_log, name="circ-desk-log"),
+    path("loans/", loan_list, name="circ-desk-loans"),
 ]

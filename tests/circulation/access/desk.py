@@ -20,6 +20,8 @@ RULES: dict = {
     "circ-api-desk-reader": [get(DESK, args={**BETA, "card": "desk_card"})],
     "circ-api-desk-events": [get(OWN_STAFF, args=BETA)],
     "circ-api-desk-loans": [get(OWN_STAFF, args=BETA)],
+    "circ-desk-loans": [get(OWN_STAFF, args=BETA, query="overdue=false")],
+    "circ-desk-log": [get(OWN_STAFF, args=BETA)],
     "circ-desk": [get(DESK, args=BETA), post(DESK, args=BETA, data={"mode": "checkin", "scan": "{desk_lent_barcode}"})],
 }
 

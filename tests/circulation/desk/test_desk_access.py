@@ -11,7 +11,7 @@ from circulation.models import DeskEvent
 from tests.routes import all_routes
 
 DESK_ROUTES = [r for r in all_routes() if (r.name or "").startswith(("circ-api-desk-", "circ-desk"))]
-STAFF_ONLY = {"circ-api-desk-events", "circ-api-desk-loans"}
+STAFF_ONLY = {"circ-api-desk-events", "circ-api-desk-loans", "circ-desk-log", "circ-desk-loans"}
 
 
 def call(route, user, method):

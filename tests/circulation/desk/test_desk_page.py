@@ -115,3 +115,39 @@ def test_a_helper_works_the_page_and_signs_with_their_name(library, helper, make
     assert outcome(client.post(URL, {"mode": "checkin", "scan": item.barcode})) == "ok"
     with tenant_context(library):
         assert set(DeskEvent.objects.values_list("actor_name", "actor_role")) == {("小明 王", "desk_helper")}
+
+
+def test_staff_pages_list_open_loans_and_the_desk_log(library, desk_staff, helper, make_reader, make_class,
+                                                      make_items, page_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from circulation.services import desk
+
+    three_two = make_class(3, "2")
+    make_reader("张小红", card="S0001", school_class=three_two)
+    make_reader("李四", card="S0002")
+    late, current = make_items(2)
+    with tenant_context(library):
+        desk.check_out("S0001", late.barcode, today=timezone.localdate() - dt.timedelta(days=60))
+        desk.check_out("S0002", current.barcode, actor=helper, role="desk_helper")
+    client = page_for(desk_staff)
+
+    def rows(url, attribute):
+        response = client.get(url)
+        assert response.status_code == 200
+        return re.findall(rf'<tr {attribute}="([^"]*)"', response.content.decode())
+
+    assert sorted(rows("/lib/alpha/loans/", "data-barcode")) == sorted([late.barcode, current.barcode])
+    assert rows("/lib/alpha/loans/?overdue=true", "data-barcode") == [late.barcode]
+    assert rows(f"/lib/alpha/loans/?school_class={three_two.pk}", "data-barcode") == [late.barcode]
+    assert rows("/lib/alpha/loans/?card=S0002", "data-barcode") == [current.barcode]
+    assert 'class="overdue"' in client.get("/lib/alpha/loans/?overdue=true").content.decode()
+    log = client.get("/lib/alpha/desk/log/?actor=小明").content.decode()
+    assert re.findall(r'data-role="(\w+)">([^<]*)<', log) == [("desk_helper", "小明 王")]
+    # a helper works the desk, not these pages; the desk page links them for staff only
+    assert page_for(helper).get("/lib/alpha/loans/").status_code == 403
+    assert page_for(helper).get("/lib/alpha/desk/log/").status_code == 403
+    assert 'id="desk-link-log"' not in page_for(helper).get(URL).content.decode()
+    assert 'id="desk-link-log"' in client.get(URL).content.decode()
