@@ -93,7 +93,7 @@ def is_staff_of(user, library: Library | None) -> bool:
 
 
 def is_member_of(user, library: Library | None) -> bool:
-    return bool(roles_in(user, library) & (STAFF_ROLES | READER_ROLES | {Role.COORDINATOR}))
+    return bool(roles_in(user, library) & (STAFF_ROLES | DESK_ROLES | READER_ROLES | {Role.COORDINATOR}))
 
 
 def has_role(user, library: Library | None, *wanted: str) -> bool:
