@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -52,13 +53,18 @@ def export_response(request, name: str, title: str, headers, rows) -> HttpRespon
     return file_response(body, mime, f"{name}.{kind}")
 
 
-def int_param(request, name: str) -> int | None:
+def int_param(request, name: str, *, most: int = 9999) -> int | None:
+    """A whole number from the query, 1 to ``most`` (a year, a count of days), or None when absent."""
     value = request.query_params.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
-        raise UserError(f"{name}: a number", code="invalid")
+    if not value.isdigit() or not 1 <= int(value) <= most:
+        raise UserError(_("%(name)s: a number from 1 to %(most)s.") % {"name": name, "most": most}, code="invalid")
     return int(value)
+
+
+def text_param(request, name: str) -> str:
+    return request.query_params.get(name, "").replace("\x00", "").strip()
 
 
 # --- Stocktakes ---------------------------------------------------------------------------------
@@ -250,8 +256,8 @@ LEDGER_FILTERS = [OpenApiParameter("year", int), OpenApiParameter("batch", str),
 
 
 def _ledger(request):
-    return ledgers.withdrawal_ledger(year=int_param(request, "year"), batch=request.query_params.get("batch", ""),
-                                     reason=request.query_params.get("reason", ""))
+    return ledgers.withdrawal_ledger(year=int_param(request, "year"), batch=text_param(request, "batch"),
+                                     reason=text_param(request, "reason"))
 
 
 class WithdrawalLedger(APIView):
@@ -488,8 +494,10 @@ class CalendarDays(APIView):
             start = dt.date.fromisoformat(request.query_params["start"]) if request.query_params.get("start") \
                 else timezone.localdate()
         except ValueError as exc:
-            raise UserError("start: YYYY-MM-DD", code="invalid") from exc
-        days = min(int_param(request, "days") or 60, 366)
+            raise UserError(_("start: a date, YYYY-MM-DD."), code="invalid") from exc
+        days = int_param(request, "days", most=366) or 60
+        if start.year >= 9999:
+            raise UserError(_("start: a date, YYYY-MM-DD."), code="invalid")
         return Response(CalendarDaySerializer(circ_settings.calendar_days(start, days), many=True).data)
 
 

@@ -83,7 +83,7 @@ def split_barcodes(text) -> list[str]:
     parts = text if isinstance(text, list | tuple) else str(text or "").replace(",", " ").replace("，", " ").split()
     seen: dict[str, None] = {}
     for part in parts:
-        part = str(part).strip()
+        part = str(part).replace("\x00", "").strip()
         if part:
             seen.setdefault(part, None)
     return list(seen)

@@ -42,9 +42,14 @@ ON_LOAN = frozenset({ItemStatus.CHECKED_OUT, ItemStatus.ON_ILL_LOAN})
 OK, AGAIN, ON_LOAN_FOUND, UNEXPECTED, UNKNOWN = "ok", "again", "on_loan", "unexpected", "unknown"
 
 
+def clean(text) -> str:
+    """Typed or scanned text, trimmed; NUL characters (which PostgreSQL refuses) dropped."""
+    return str(text or "").replace("\x00", "").strip()
+
+
 def start(name: str, *, location: str = "", actor=None) -> Stocktake:
     """Open a session and freeze the items it expects."""
-    name, location = (name or "").strip(), (location or "").strip()
+    name, location = clean(name), clean(location)
     if not name:
         raise UserError(_("Give the stocktake a name."), code="name_required")
     with transaction.atomic():
@@ -86,7 +91,7 @@ class ScanOutcome:
 
 def scan(stocktake: Stocktake, barcode: str, *, shelf: str = "", actor=None, role: str = "") -> ScanOutcome:
     """Record one barcode scanned on ``shelf`` and say what it was (logged with who scanned it)."""
-    barcode, shelf = (barcode or "").strip()[:60], (shelf or "").strip()[:100]
+    barcode, shelf = clean(barcode)[:60], clean(shelf)[:100]
     if not barcode:
         raise UserError(_("Scan or type a barcode."), code="barcode_required")
     if stocktake.status != Stocktake.Status.OPEN:

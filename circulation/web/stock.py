@@ -66,7 +66,11 @@ def _export(request, name, title, headers, rows) -> HttpResponse:
 
 def _year(request) -> int | None:
     value = request.GET.get("year", "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and 1 <= int(value) <= 9999 else None
+
+
+def _text(request, name: str) -> str:
+    return request.GET.get(name, "").replace("\x00", "").strip()
 
 
 # --- Stocktakes ---------------------------------------------------------------------------------
@@ -172,8 +176,8 @@ def withdrawals(request, code):
             messages.success(request, _("Withdrawal list %(batch)s: %(count)s item(s) withdrawn.") % {
                 "batch": result.batch, "count": len(result.lines)})
             return redirect(reverse("circ-stock-withdrawals", args=[code]) + f"?batch={result.batch}")
-    lines, totals = ledgers.withdrawal_ledger(year=_year(request), batch=request.GET.get("batch", ""),
-                                              reason=request.GET.get("reason", ""))
+    lines, totals = ledgers.withdrawal_ledger(year=_year(request), batch=_text(request, "batch"),
+                                              reason=_text(request, "reason"))
     return render(request, T + "withdrawals.html", _context(
         request, lines=lines[:500], totals=totals, reasons=Withdrawal.Reason.choices,
         filters=request.GET.urlencode(), posted=request.POST))
@@ -183,8 +187,8 @@ def withdrawals(request, code):
 @require_GET
 def withdrawals_export(request, code):
     _staff(request)
-    lines, _totals = ledgers.withdrawal_ledger(year=_year(request), batch=request.GET.get("batch", ""),
-                                               reason=request.GET.get("reason", ""))
+    lines, _totals = ledgers.withdrawal_ledger(year=_year(request), batch=_text(request, "batch"),
+                                               reason=_text(request, "reason"))
     return _export(request, "withdrawals", "注销帐", ledgers.withdrawal_headers(), ledgers.withdrawal_rows(lines))
 
 
@@ -305,6 +309,8 @@ def calendar(request, code):
     try:
         start = dt.date.fromisoformat(request.GET["start"]) if request.GET.get("start") else timezone.localdate()
     except ValueError:
+        start = timezone.localdate()
+    if start.year >= 9999:
         start = timezone.localdate()
     return render(request, T + "calendar.html", _context(
         request, periods=CalendarPeriod.objects.all(), new_form=CalendarPeriodForm(), kinds=CalendarPeriod.Kind.choices,

@@ -136,3 +136,12 @@ def test_the_administrator_manages_the_settings_and_staff_only_read(in_library, 
     assert staff.get(BASE + "policy/").json()["loss_policy"] == "replacement"
     assert staff.post(BASE + "loan-rules/defaults/").status_code == 403
     assert staff.patch(BASE + "policy/", {"loss_policy": "price"}, format="json").status_code == 403
+
+
+def test_out_of_range_query_values_are_a_400_not_a_crash(in_library, desk_staff, api_as):
+    api = api_as(desk_staff)
+    for url in ("calendar/days/?start=9999-12-31", "calendar/days/?days=0", "calendar/days/?start=1.1.",
+                "withdrawals/?year=99999", "ledgers/classes/?year=abc"):
+        response = api.get(BASE + url)
+        assert response.status_code == 400 and response.json()["code"] == "invalid", url
+    assert api.get(BASE + "withdrawals/?batch=ZX%00").status_code == 200
