@@ -501,7 +501,7 @@ class CalendarDays(APIView):
         return Response(CalendarDaySerializer(circ_settings.calendar_days(start, days), many=True).data)
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class CirculationPolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = CirculationPolicy
         fields = list(circ_settings.POLICY_FIELDS)
@@ -512,15 +512,15 @@ class Policy(APIView):
 
     permission_classes = SETTINGS
 
-    @extend_schema(responses=PolicySerializer)
+    @extend_schema(responses=CirculationPolicySerializer)
     def get(self, request, code):
-        return Response(PolicySerializer(CirculationPolicy.current()).data)
+        return Response(CirculationPolicySerializer(CirculationPolicy.current()).data)
 
-    @extend_schema(request=PolicySerializer, responses=PolicySerializer)
+    @extend_schema(request=CirculationPolicySerializer, responses=CirculationPolicySerializer)
     def patch(self, request, code):
-        form = PolicySerializer(CirculationPolicy.current(), data=request.data, partial=True)
+        form = CirculationPolicySerializer(CirculationPolicy.current(), data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        return Response(PolicySerializer(circ_settings.update_policy(form.validated_data)).data)
+        return Response(CirculationPolicySerializer(circ_settings.update_policy(form.validated_data)).data)
 
 
 P = "circ-api-stock-"
