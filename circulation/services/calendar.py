@@ -13,6 +13,7 @@ import datetime as dt
 from functools import lru_cache
 
 import chinese_calendar
+from django.utils.translation import gettext_lazy as _
 
 from circulation.models import CalendarPeriod
 
@@ -28,13 +29,28 @@ def is_national_workday(day: dt.date) -> bool:
         return day.weekday() < 5
 
 
+# The package names its holidays in English; these are their names in the user's language.
+HOLIDAY_NAMES = {
+    "New Year's Day": _("New Year's Day"),
+    "Spring Festival": _("Spring Festival"),
+    "Tomb-sweeping Day": _("Tomb-sweeping Day"),
+    "Labour Day": _("Labour Day"),
+    "Dragon Boat Festival": _("Dragon Boat Festival"),
+    "National Day": _("National Day"),
+    "Mid-autumn Festival": _("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": _("70th anniversary of the victory of the War of Resistance"),
+}
+
+
 def holiday_name(day: dt.date) -> str | None:
-    """The public holiday ``day`` belongs to (English name from the package), if any."""
+    """The public holiday ``day`` belongs to, in the user's language, if any."""
     try:
         on_holiday, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:
         return None
-    return name if on_holiday and name else None
+    if not (on_holiday and name):
+        return None
+    return str(HOLIDAY_NAMES.get(name, name))
 
 
 class SchoolCalendar:
@@ -56,7 +72,7 @@ class SchoolCalendar:
 
     def next_open_day(self, day: dt.date) -> dt.date:
         """``day`` itself if the library is open then, else the first open day after it."""
-        for _ in range(MAX_SEARCH_DAYS):
+        for _attempt in range(MAX_SEARCH_DAYS):
             if self.is_open(day):
                 return day
             period = self.closed_period(day)

@@ -66,3 +66,13 @@ def test_reader_type_is_more_specific_than_material_type():
 def test_without_any_rule_the_day_one_default_applies():
     applied = rule_for("student", "book", rules=[])
     assert applied.loan_days == 30 and applied.lendable and "30" in applied.explain()
+
+
+def test_holidays_are_named_in_the_users_language():
+    from django.utils import translation
+
+    from circulation.services.calendar import holiday_name
+
+    with translation.override("en"):
+        assert holiday_name(dt.date(2026, 10, 2)) == "National Day"
+    assert holiday_name(dt.date(2026, 10, 12)) is None
