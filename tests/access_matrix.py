@@ -180,6 +180,7 @@ PUBLIC_ROUTES = {
     "api/v1/auth/token/": "exchanging a password for an API token",
     "api/schema/": "the OpenAPI schema",
     "api/docs/": "the API documentation",
+    "lib/<str:code>/reader-login/": "readers sign in with card and PIN (the form shows nothing of the card file)",
 }
 
 

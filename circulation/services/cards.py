@@ -18,6 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from circulation.exceptions import UserError
 from circulation.models import Reader, SchoolClass
 
 CJK_FONT = "STSong-Light"
@@ -138,3 +139,16 @@ def class_readers(school_class: SchoolClass):
     """The class's active students in card order, the order of its sheet."""
     return Reader.objects.filter(school_class=school_class, status=Reader.Status.ACTIVE).order_by(
         "student_number", "card_number")
+
+
+def readers_to_print(params) -> list[Reader]:
+    """Active readers for cards: ``class`` (an id) or ``ids`` ("1,2,3") from a query, else all of them."""
+    chosen = Reader.objects.filter(status=Reader.Status.ACTIVE).select_related("school_class")
+    try:
+        if params.get("class"):
+            chosen = chosen.filter(school_class_id=int(params["class"]))
+        if params.get("ids"):
+            chosen = chosen.filter(pk__in=[int(i) for i in params["ids"].split(",") if i.strip()])
+    except ValueError as exc:
+        raise UserError(_("Readers are chosen by class id or reader ids."), code="invalid") from exc
+    return list(chosen.order_by("school_class__grade", "school_class__number", "student_number", "card_number"))

@@ -59,14 +59,21 @@ def search_readers(*, q: str = "", school_class: int | str | None = None, kind: 
         readers = readers.filter(Q(name__icontains=q) | Q(card_number__iexact=q) | Q(student_number__iexact=q)
                                  | Q(card_number__startswith=q))
     if school_class:
-        readers = readers.filter(school_class_id=school_class)
+        readers = readers.filter(school_class_id=_number(school_class, "class"))
     if grade:
-        readers = readers.filter(school_class__grade=grade)
+        readers = readers.filter(school_class__grade=_number(grade, "grade"))
     if kind:
         readers = readers.filter(kind=kind)
     if status:
         readers = readers.filter(status=status)
     return readers.order_by("school_class__grade", "school_class__number", "card_number")
+
+
+def _number(value, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UserError(_("%(name)s must be a number.") % {"name": name}, code="invalid") from None
 
 
 def get_reader(pk) -> Reader:
@@ -143,9 +150,15 @@ def _check_teacher(teacher) -> None:
         raise UserError(_("A class teacher is a teacher or member of staff, not a student."), code="invalid")
 
 
+def _check_grade(grade) -> None:
+    if not isinstance(grade, int) or not 1 <= grade <= 16:
+        raise UserError(_("A grade is 1 to 12 (13 to 16: college years)."), code="invalid")
+
+
 def create_class(*, actor=None, **fields) -> SchoolClass:
     school_class = SchoolClass(**{k: v for k, v in fields.items() if k in CLASS_FIELDS})
     school_class.number = str(school_class.number or "").strip()
+    _check_grade(school_class.grade)
     _check_teacher(school_class.teacher)
     _save(school_class)
     return school_class
@@ -155,6 +168,7 @@ def update_class(school_class: SchoolClass, *, actor=None, **fields) -> SchoolCl
     for name, value in fields.items():
         if name in CLASS_FIELDS:
             setattr(school_class, name, value)
+    _check_grade(school_class.grade)
     _check_teacher(school_class.teacher)
     _save(school_class)
     return school_class
