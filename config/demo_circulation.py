@@ -187,4 +187,17 @@ def _term_of_loans(library: Library, admin, readers) -> int:
     lost = Loan.objects.filter(status="open", reader__isnull=False).order_by("due_on").first()
     if lost is not None:
         charges.declare_lost(lost, actor=admin, note="lost by the reader")
+    _stock_work(admin, shelf, planned)
     return made
+
+
+def _stock_work(admin, shelf: list[str], planned) -> None:
+    """A worn-out copy weeded into the withdrawal ledger, and a stocktake half scanned."""
+    from circulation.services import ledgers, stocktake
+
+    on_shelf = [b for b in shelf if b not in planned]
+    if len(on_shelf) > 6:
+        ledgers.withdraw([on_shelf[-1]], "worn", note="封面脱落，无法修补", actor=admin, today=dt.date(2026, 11, 20))
+        session = stocktake.start("2026年秋季学期期末盘点", actor=admin)
+        for barcode in on_shelf[: len(on_shelf) // 2]:
+            stocktake.scan(session, barcode, shelf="A-01", actor=admin)
