@@ -170,7 +170,12 @@ class ReaderList(generics.ListAPIView):
         return readers.search_readers(q=p.get("q", ""), school_class=p.get("class") or None, kind=p.get("kind", ""),
                                       status=p.get("status", ""), grade=p.get("grade") or None)
 
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("q", "class", "grade", "kind", "status")])
+    @extend_schema(parameters=[
+        OpenApiParameter("q", str, description="a name, card number or student number"),
+        OpenApiParameter("class", int, description="a class id"),
+        OpenApiParameter("grade", int, enum=list(range(1, 17))),
+        OpenApiParameter("kind", str, enum=Reader.Kind.values), OpenApiParameter("status", str, enum=Reader.Status.values),
+    ])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -346,7 +351,8 @@ class Promotion(APIView):
         form.is_valid(raise_exception=True)
         return form.validated_data.get("top_grade") or readers.top_grade_of(request.library)
 
-    @extend_schema(parameters=[OpenApiParameter("top_grade", int)], responses={200: PromotionPlanSerializer})
+    @extend_schema(parameters=[OpenApiParameter("top_grade", int, enum=list(range(1, 17)))],
+                   responses={200: PromotionPlanSerializer})
     def get(self, request, code):
         return Response(readers.plan_promotion(self._top(request, request.query_params)).as_dict())
 
