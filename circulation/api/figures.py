@@ -40,7 +40,7 @@ TABLE_PARAMETER = OpenApiParameter("table", str, enum=list(figures.TABLES), requ
 # --- Serializers (they document the answer; the service's plain data is returned as it is) ---
 
 class PeriodSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["term", "school_year", "year", "range"])
+    kind = serializers.CharField(help_text="term, school_year, year or range")
     # "from" is a Python keyword: the field is named through the serializer's fields below.
     to = serializers.DateField(help_text="the last day, included")
     label = serializers.CharField()
