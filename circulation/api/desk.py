@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -112,7 +112,7 @@ class OutcomeSerializer(serializers.Serializer):
     def get_rule_explanation(self, outcome) -> str:
         return desk.explain_rule(outcome.rule or (outcome.loan.rule if outcome.loan else None))
 
-    @extend_schema(responses=DeskLoanSerializer(allow_null=True))
+    @extend_schema_field(DeskLoanSerializer(allow_null=True))
     def get_loan(self, outcome) -> dict | None:
         if outcome.loan is None:
             return None
@@ -261,8 +261,9 @@ class DeskLog(generics.ListAPIView):
         events = DeskEvent.objects.all()
         if params.get("action"):
             events = events.filter(action=params["action"])
-        if params.get("actor"):
-            events = events.filter(actor_name__icontains=params["actor"])
+        actor = desk.scanned(params.get("actor"), 150)
+        if actor:
+            events = events.filter(actor_name__icontains=actor)
         ok = _flag(params, "ok")
         if ok is not None:
             events = events.filter(ok=ok)

@@ -64,8 +64,13 @@ class Outcome:
         return self.item or (self.loan.item if self.loan is not None else None)
 
 
+def scanned(value: str | None, length: int = 60) -> str:
+    """A scanned or typed code as stored: trimmed, without the NUL characters PostgreSQL refuses."""
+    return (value or "").replace("\x00", "").strip()[:length]
+
+
 def find_item(barcode: str) -> Item:
-    barcode = (barcode or "").strip()
+    barcode = scanned(barcode)
     item = Item.objects.select_related("holdings__instance").filter(barcode=barcode).first() if barcode else None
     if item is None:
         raise NotFound(_("No item has the barcode %(barcode)s.") % {"barcode": barcode or "—"}, code="item_unknown")
@@ -73,7 +78,7 @@ def find_item(barcode: str) -> Item:
 
 
 def find_reader(card: str, *, lock: bool = False) -> Reader:
-    card = (card or "").strip()
+    card = scanned(card, 40)
     qs = Reader.objects.select_related("school_class")
     if lock:
         qs = qs.select_for_update(of=("self",))
@@ -177,6 +182,7 @@ def _refusal_logged(action: str, *, actor, role: str, barcode: str = "", card: s
 def check_out(card: str, barcode: str, *, actor=None, role: str = "", today: dt.date | None = None) -> Outcome:
     """Lend the item with ``barcode`` to the reader with ``card``, or refuse and say why."""
     today = today or timezone.localdate()
+    card, barcode = scanned(card, 40), scanned(barcode)
     with _refusal_logged(DeskEvent.Action.CHECK_OUT, actor=actor, role=role, barcode=barcode, card=card):
         with transaction.atomic():
             reader = find_reader(card, lock=True)
@@ -197,6 +203,7 @@ def check_out(card: str, barcode: str, *, actor=None, role: str = "", today: dt.
 def check_in(barcode: str, *, actor=None, role: str = "", today: dt.date | None = None) -> Outcome:
     """Take back the item with ``barcode``; says how many open days it was late."""
     today = today or timezone.localdate()
+    barcode = scanned(barcode)
     with _refusal_logged(DeskEvent.Action.CHECK_IN, actor=actor, role=role, barcode=barcode):
         with transaction.atomic():
             item = find_item(barcode)
@@ -241,6 +248,7 @@ def renew(barcode: str, *, actor=None, role: str = "", today: dt.date | None = N
           reader: Reader | None = None) -> Outcome:
     """Renew the open loan of ``barcode`` from today by its rule; ``reader`` limits it to their own loans."""
     today = today or timezone.localdate()
+    barcode = scanned(barcode)
     with _refusal_logged(DeskEvent.Action.RENEW, actor=actor, role=role, barcode=barcode):
         with transaction.atomic():
             item = find_item(barcode)
@@ -340,5 +348,5 @@ def open_loans(*, overdue: bool | None = None, school_class: int | None = None, 
         loans = loans.filter(models.Q(reader__school_class_id=school_class)
                              | models.Q(corner__school_class_id=school_class))
     if card:
-        loans = loans.filter(reader__card_number=card.strip())
+        loans = loans.filter(reader__card_number=scanned(card, 40))
     return loans

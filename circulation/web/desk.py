@@ -122,10 +122,10 @@ def desk_page(request, code):
     _check(request)
     source = request.POST if request.method == "POST" else request.GET
     mode = source.get("mode") if source.get("mode") in MODES else "checkout"
-    card = (source.get("card") or "").strip()[:40] if request.method == "POST" else ""
+    card = desk.scanned(source.get("card"), 40) if request.method == "POST" else ""
     result = None
     if request.method == "POST":
-        scan = (request.POST.get("scan") or "").strip()[:60]
+        scan = desk.scanned(request.POST.get("scan"))
         if request.POST.get("clear"):
             card = ""
         elif scan:
@@ -160,7 +160,7 @@ def loan_list(request, code):
     _check(request, Role.CIRCULATION)
     overdue = _flag(request.GET.get("overdue"))
     school_class = request.GET.get("school_class", "")
-    card = (request.GET.get("card") or "").strip()[:40]
+    card = desk.scanned(request.GET.get("card"), 40)
     today = timezone.localdate()
     loans = desk.open_loans(overdue=overdue, school_class=int(school_class) if school_class.isdigit() else None,
                             card=card, today=today)
@@ -181,7 +181,7 @@ def desk_log(request, code):
     action = request.GET.get("action", "")
     if action in DeskEvent.Action.values:
         events = events.filter(action=action)
-    actor = (request.GET.get("actor") or "").strip()[:150]
+    actor = desk.scanned(request.GET.get("actor"), 150)
     if actor:
         events = events.filter(actor_name__icontains=actor)
     ok = _flag(request.GET.get("ok"))

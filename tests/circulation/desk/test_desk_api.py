@@ -281,3 +281,12 @@ def test_the_desk_log_says_who_did_what(library, student, make_items, desk_staff
     assert [e["code"] for e in refusals] == ["not_on_loan"]
     by_helper = client_for(desk_staff).get(desk_url("desk/events/"), {"actor": "小明"}).json()["results"]
     assert len(by_helper) == 2
+
+
+def test_hostile_scans_are_unknown_codes_not_errors(library, student, desk_staff, client_for, desk_url):
+    client = client_for(desk_staff)
+    assert client.get(desk_url("desk/reader/NO%00PE/")).json()["code"] == "reader_unknown"
+    assert client.post(desk_url("desk/checkout/"), {"card": "S0001", "barcode": "B\x00"},
+                       format="json").status_code == 400
+    assert client.get(desk_url("loans/"), {"card": "S\x00"}).status_code == 200
+    assert client.get(desk_url("desk/events/"), {"actor": "\x00"}).status_code == 200

@@ -151,3 +151,10 @@ def test_staff_pages_list_open_loans_and_the_desk_log(library, desk_staff, helpe
     assert page_for(helper).get("/lib/alpha/desk/log/").status_code == 403
     assert 'id="desk-link-log"' not in page_for(helper).get(URL).content.decode()
     assert 'id="desk-link-log"' in client.get(URL).content.decode()
+
+
+def test_a_scan_with_a_nul_character_is_an_unknown_item(library, desk_staff, page_for):
+    response = page_for(desk_staff).post(URL, {"mode": "checkin", "scan": "B\x00X"})
+    assert response.status_code == 200 and outcome(response) == "item_unknown"
+    with tenant_context(library):
+        assert DeskEvent.objects.get().item_barcode == "BX"
