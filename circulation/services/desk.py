@@ -210,9 +210,13 @@ def check_in(barcode: str, *, actor=None, role: str = "", today: dt.date | None 
             loan = (Loan.objects.select_for_update(of=("self",)).select_related("reader", "corner")
                     .filter(item=item, status=Loan.Status.OPEN).first())
             if loan is None:
-                # Waiting for the loan's lock may have ended with another desk's return: read the
-                # item's status as it is now, not as it was before the wait.
-                item.refresh_from_db(fields=["status"])
+                # A lending or a return at another desk may have committed since the item was read:
+                # lock the item (waiting for such a desk to finish) and look again, so this scan is
+                # judged by the item's state now and nothing changes under it.
+                item.status = Item.objects.select_for_update().values_list("status", flat=True).get(pk=item.pk)
+                if Loan.objects.filter(item=item, status=Loan.Status.OPEN).exists():
+                    raise Refused(_("“%(title)s” was just lent at another desk; scan it again.") % {
+                        "title": title_of(item)}, code="changed")
                 if item.status == ItemStatus.AVAILABLE:
                     raise Refused(_("“%(title)s” is not on loan; put it back on the shelf.") % {
                         "title": title_of(item)}, code="not_on_loan")

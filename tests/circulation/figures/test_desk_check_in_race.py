@@ -54,3 +54,31 @@ def test_two_desks_returning_the_same_item_at_once_return_it_once(library, make_
         assert list(Loan.objects.values_list("status", flat=True)) == ["returned"]
         assert Item.objects.get(pk=item.pk).status == ItemStatus.AVAILABLE
         assert ItemStatusChange.objects.filter(subject=item).count() == 2  # out once, back once
+
+
+def desk_lending(library, card, barcode, today, who):
+    def contender(barrier):
+        with translation.override("en"), tenant_context(library), transaction.atomic():
+            barrier.wait()
+            outcome = desk.check_out(card, barcode, actor=who, today=today)
+            time.sleep(HOLD)
+            return outcome.code
+
+    return contender
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_return_scanned_while_another_desk_lends_the_item_leaves_it_lent(library, make_reader, make_items,
+                                                                           term_day):
+    """The return reads the item before the lending commits; it must not put the lent item back."""
+    make_reader("甲", card="S0001")
+    item = make_items(1)[0]
+
+    results = race(desk_lending(library, "S0001", item.barcode, term_day, "desk one"),
+                   desk_returning(library, item.barcode, term_day, "desk two"))
+
+    assert results[0] == "ok", results
+    assert isinstance(results[1], Refused) and results[1].code in ("not_on_loan", "changed"), results
+    with tenant_context(library):
+        assert list(Loan.objects.values_list("status", flat=True)) == ["open"]
+        assert Item.objects.get(pk=item.pk).status == ItemStatus.CHECKED_OUT
