@@ -100,7 +100,7 @@ class ImportReportSerializer(serializers.Serializer):
 
 class SchoolClassSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
-    student_count = serializers.IntegerField(read_only=True)
+    student_count = serializers.SerializerMethodField()
     teacher = serializers.PrimaryKeyRelatedField(queryset=Reader.objects.all(), allow_null=True, required=False)
     teacher_name = serializers.CharField(source="teacher.name", read_only=True, default=None, allow_null=True)
     grade = serializers.IntegerField(min_value=1, max_value=16, help_text="1-12; 13-16 are college years")
@@ -113,6 +113,13 @@ class SchoolClassSerializer(serializers.ModelSerializer):
 
     def get_name(self, school_class) -> str:
         return str(school_class)
+
+    def get_student_count(self, school_class) -> int:
+        """Active students: annotated on lists, counted for a single class."""
+        count = getattr(school_class, "student_count", None)
+        if count is None:
+            count = school_class.students.filter(status=Reader.Status.ACTIVE).count()
+        return count
 
 
 class PromotionSerializer(serializers.Serializer):

@@ -35,6 +35,7 @@ from circulation.services.desk import (
     find_item,
     lend,
     log_event,
+    scanned,
     title_of,
 )
 from circulation.services.rules import rule_for
@@ -65,7 +66,7 @@ def clean_barcodes(barcodes) -> list[str]:
         barcodes = barcodes.split()
     seen: dict[str, None] = {}
     for barcode in barcodes or ():
-        barcode = str(barcode).strip()
+        barcode = scanned(str(barcode))
         if barcode:
             seen.setdefault(barcode, None)
     return list(seen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
@@ -19,6 +20,10 @@ log = logging.getLogger(__name__)
 def exception_handler(exc, context):
     if isinstance(exc, UserError):
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+    if isinstance(exc, SuspiciousOperation):
+        # Too many fields, a body too big, a malformed multipart: the request is at fault.
+        return Response({"detail": _("The request could not be read: %(why)s") % {"why": exc},
+                         "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         messages = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(messages, status=status.HTTP_400_BAD_REQUEST)

@@ -43,7 +43,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # a request here costs tens of milliseconds and the suite must stay fast.
 EXAMPLES = 10
 OUTSIDERS = ["anonymous", "reader"]
-INSIDERS = ["cataloguer", "library_admin", "district_coordinator", "province_coordinator"]
+INSIDERS = ["cataloguer", "library_admin", "circulation", "district_coordinator", "province_coordinator"]
 
 
 @pytest.fixture
@@ -85,6 +85,7 @@ def world(province, district_a, district_b, library_a, library_b, make_user):
     users = {
         "reader": make_user("fz_reader", Role.STUDENT, library=library_a),
         "cataloguer": make_user("fz_cat", Role.CATALOGUER, library=library_a),
+        "circulation": make_user("fz_circ", Role.CIRCULATION, library=library_a),
         "library_admin": make_user("fz_admin", Role.LIBRARY_ADMIN, library=library_a),
         "district_coordinator": make_user("fz_east", Role.COORDINATOR, region=district_a),
         "province_coordinator": make_user("fz_prov", Role.COORDINATOR, region=province),
@@ -104,11 +105,12 @@ def world(province, district_a, district_b, library_a, library_b, make_user):
         union_record=xiyouji, candidate=hong, candidate_library=library_a,
         candidate_instance_id=UnionHolding.objects.get(union_record=hong).instance_id, score=0.7)
     instance_ids = sorted({h.instance_id for h in holdings})
+    circulation = _circulation_world(library_a, users)
     # Values that name real things, by path parameter (the id's meaning depends on the path) and
-    # by body field.
+    # by body field. Enumerated values are left to the schema, which names the valid ones.
     known = {
         "path": {
-            "code": ["alpha", "beta"],
+            "code": ["alpha", "alpha", "beta"],  # alpha has the circulation world
             "regions/{code}": ["demo_prov", "east"],
             "urid": list(records),
             "instance_id": instance_ids,
@@ -120,8 +122,9 @@ def world(province, district_a, district_b, library_a, library_b, make_user):
             "memberships/{id}": list(users["reader"].memberships.values_list("pk", flat=True)),
             "proposals/{id}": [proposal.pk],
             "reviews/{id}": [review.pk],
+            **circulation["path"],
         },
-        "query": {"a": [1, 2], "b": [1, 2], "library": ["alpha", "beta"], "year": [1980]},
+        "query": {"a": [1, 2], "b": [1, 2], "library": ["alpha", "beta"], "year": [1980], **circulation["query"]},
         "body": {
             "library": ["alpha", "beta"],
             "other": list(records),
@@ -131,9 +134,55 @@ def world(province, district_a, district_b, library_a, library_b, make_user):
             "username": ["fz_reader", "fz_cat"],
             "password": ["pw-12345678"],
             "region": ["east", "west"],
+            **circulation["body"],
         },
     }
     return {"tokens": tokens, "known": known}
+
+
+def _circulation_world(library, users) -> dict:
+    """Alpha's circulation: the fuzz reader's card, a class with its teacher, items with barcodes,
+    a loan, a class corner, a charge, a stocktake, rules and a calendar period; the ids to aim at."""
+    from circulation.models import CalendarPeriod, Charge, LoanRule, Reader, SchoolClass
+    from circulation.services import corners, desk, stocktake
+    from circulation.services.rules import install_default_rules
+    from tests.builders import add_items, create_instance
+
+    instance = create_instance(library, title="水浒传", authors=["施耐庵"], year=1975)
+    items = add_items(library, instance, 5, call_number="I242.4/2")
+    with tenant_context(library):
+        from tenants.catalogue.models import Item
+
+        barcodes = [f"FZB{n}" for n in range(1, 6)]
+        for item, barcode in zip(items, barcodes, strict=True):
+            Item.objects.filter(pk=item.pk).update(barcode=barcode)
+        install_default_rules()
+        teacher = Reader.objects.create(card_number="FZT01", name="班主任", kind="teacher", email="t@example.org")
+        school_class = SchoolClass.objects.create(grade=3, number="1", teacher=teacher)
+        reader = Reader.objects.create(card_number="FZ0001", name="读者甲", school_class=school_class,
+                                       student_number="2024001", user_id=users["reader"].pk)
+        other = Reader.objects.create(card_number="FZ0002", name="读者乙", school_class=school_class)
+        desk.check_out("FZ0001", "FZB1")
+        batch = corners.lend_batch(school_class, ["FZB2"]).batch
+        charge = Charge.objects.create(reader=other, kind=Charge.Kind.OTHER, amount=5)
+        session = stocktake.start("抽查")
+        period = CalendarPeriod.objects.create(kind="term", name="秋季学期", starts_on="2026-09-01",
+                                               ends_on="2027-01-22")
+        rules = list(LoanRule.objects.values_list("pk", flat=True))
+    return {
+        "path": {"readers/{id}": [reader.pk, other.pk, teacher.pk], "classes/{id}": [school_class.pk],
+                 "corners/{id}": [batch.pk], "charges/{id}": [charge.pk], "stocktakes/{id}": [session.pk],
+                 "loan-rules/{id}": rules, "calendar-periods/{id}": [period.pk], "card": ["FZ0001", "FZ0002"]},
+        "query": {"school_class": [school_class.pk], "class": [school_class.pk], "term": [period.pk],
+                  "card": ["FZ0001"], "school_year": [2026], "from": ["2026-09-01"], "to": ["2026-12-31"],
+                  "on": ["2026-11-27"], "start": ["2026-11-01"], "days": [30], "q": ["读者"]},
+        "body": {"card": ["FZ0001", "FZ0002"], "barcode": barcodes, "barcodes": [["FZB3"], ["FZB4", "FZB5"]],
+                 "returned": [["FZB2"]], "added": [["FZB3"]], "school_class": [school_class.pk],
+                 "grade": [4], "number": ["2", "3"], "teacher": [teacher.pk], "card_number": ["FZ0100", "FZ0101"],
+                 "name": ["读者丙"], "student_number": ["2024100"], "note": ["fuzz"], "pin": ["123456"],
+                 "shelf": ["A-01"], "due_on": ["2026-12-30"], "starts_on": ["2027-02-24"],
+                 "ends_on": ["2027-07-09"]},
+    }
 
 
 def _first_lines(exc) -> str:
@@ -229,6 +278,10 @@ def test_the_api_keeps_its_schema_for_every_role(world, wsgi_app):
     problems, succeeded = [], set()
     for operation in operations:
         problems += fuzz_operation(operation, headers_by_role, world["known"], EXAMPLES, succeeded)
-    # The requests reach the views: nearly every operation succeeded at least once.
-    assert len(succeeded) >= len(operations) - 8, sorted({op.label for op in operations} - succeeded)
+    # The requests reach the views: every read succeeded at least once, and most changes did (a
+    # change often needs a precise state, such as a copy on the shelf and a card under its limit,
+    # which random values rarely meet; each app's own API tests make every one of them succeed).
+    unreached = sorted({op.label for op in operations} - succeeded)
+    assert not [label for label in unreached if label.startswith("GET ")], unreached
+    assert len(unreached) <= len(operations) // 5, "\n".join(unreached)
     assert not problems, f"{len(problems)} problems:\n\n" + "\n\n".join(problems)

@@ -47,3 +47,15 @@ def test_bad_json_is_400(api_as, coordinator):
     response = api_as(coordinator).generic("POST", "/api/v1/libraries/", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert "detail" in response.json()
+
+
+@pytest.mark.django_db
+def test_a_form_with_too_many_fields_is_a_400_not_a_500(api, library_a, make_user, settings):
+    from tenants.models import Role
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    api.force_authenticate(make_user("adm", Role.LIBRARY_ADMIN, library=library_a))
+    body = "&".join(f"barcodes={n}" for n in range(50))
+    response = api.post("/api/v1/libraries/alpha/desk/checkin/", body,
+                        content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and response.json()["code"] == "bad_request"
