@@ -11,7 +11,7 @@ from django_tenants.utils import tenant_context
 from circulation.models import Loan
 from tests.browser import MARKS
 
-ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 pytestmark = MARKS
 
