@@ -162,6 +162,16 @@ OAI_ADMIN_EMAIL = env_str("OAI_ADMIN_EMAIL", "")
 OAI_PAGE_SIZE = env_int("OAI_PAGE_SIZE", 100, minimum=1, maximum=1000)
 OAI_TOKEN_MAX_AGE = env_int("OAI_TOKEN_MAX_AGE", 24 * 3600, minimum=60)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "catalogue@localhost")
+# Overdue lists go to class teachers by e-mail. Without a mail server the messages are written to
+# the log instead, so a school without one loses nothing and sees what would have been sent.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
 
 # --- Authentication and the API -------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -129,3 +129,15 @@ def test_manage_py_in_a_checkout_runs_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "UNIONCAT_DEV", "UNIONCAT_TESTING"}}
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("host", "backend"), [("", "console.EmailBackend"), ("mail.school.example", "smtp.EmailBackend")])
+def test_mail_goes_to_the_log_without_a_mail_server(host, backend):
+    env = {k: v for k, v in os.environ.items() if k not in {"EMAIL_HOST"}}
+    env.update({"DEBUG": "true", "EMAIL_HOST": host,
+                "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1/x")})
+    result = subprocess.run(
+        [sys.executable, "-c", "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings'); "
+         "from django.conf import settings; print(settings.EMAIL_BACKEND)"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().endswith(backend), result.stderr
