@@ -75,6 +75,10 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # New member schemas are cloned from this migrated template instead of replaying migrations.
 TENANT_BASE_SCHEMA = "library_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Set a connection's search_path once per schema switch instead of before every statement: it was
+# half the statements of a desk checkout. django-tenants forgets the cached path on rollback, on a
+# savepoint rollback and on close, where PostgreSQL may have discarded it.
+TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_NAME = "public"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
