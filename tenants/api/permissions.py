@@ -17,6 +17,10 @@ class LibraryRolePermission(BasePermission):
     roles: tuple[str, ...] = ()
     safe_roles: tuple[str, ...] = ()
 
+    @staticmethod
+    def holds(user, library, *wanted: str) -> bool:
+        return access.has_role(user, library, *wanted)
+
     def has_permission(self, request, view) -> bool:
         library = getattr(request, "library", None)
         if library is None or not request.user.is_authenticated:
@@ -24,38 +28,28 @@ class LibraryRolePermission(BasePermission):
         wanted = self.roles
         if request.method in ("GET", "HEAD", "OPTIONS"):
             wanted = wanted + self.safe_roles
-        return access.has_role(request.user, library, *wanted)
-
-
-def library_roles(*roles: str, read: tuple[str, ...] = ()) -> type[LibraryRolePermission]:
-    """A permission class for the given roles (and extra read-only roles)."""
-    return type(
-        "LibraryRole_" + "_".join(roles),
-        (LibraryRolePermission,),
-        {"roles": tuple(roles), "safe_roles": tuple(read)},
-    )
+        return self.holds(request.user, library, *wanted)
 
 
 class OwnLibraryRolePermission(LibraryRolePermission):
     """Like ``LibraryRolePermission``, held only by the library's own people (readers' data)."""
 
-    def has_permission(self, request, view) -> bool:
-        library = getattr(request, "library", None)
-        if library is None or not request.user.is_authenticated:
-            return False
-        wanted = self.roles
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            wanted = wanted + self.safe_roles
-        return access.has_own_role(request.user, library, *wanted)
+    @staticmethod
+    def holds(user, library, *wanted: str) -> bool:
+        return access.has_own_role(user, library, *wanted)
 
 
-def own_library_roles(*roles: str, read: tuple[str, ...] = ()) -> type[OwnLibraryRolePermission]:
+def library_roles(*roles: str, read: tuple[str, ...] = (), own: bool = False) -> type[LibraryRolePermission]:
+    """A permission class for the given roles (and extra read-only roles); ``own``: held by a
+    membership of the library itself, never through a region."""
+    base = OwnLibraryRolePermission if own else LibraryRolePermission
+    return type(("OwnLibraryRole_" if own else "LibraryRole_") + "_".join(roles), (base,),
+                {"roles": tuple(roles), "safe_roles": tuple(read)})
+
+
+def own_library_roles(*roles: str, read: tuple[str, ...] = ()) -> type[LibraryRolePermission]:
     """A permission class for the given roles held directly in the library (never by a region)."""
-    return type(
-        "OwnLibraryRole_" + "_".join(roles),
-        (OwnLibraryRolePermission,),
-        {"roles": tuple(roles), "safe_roles": tuple(read)},
-    )
+    return library_roles(*roles, read=read, own=True)
 
 
 IsLibraryStaff = library_roles(Role.LIBRARY_ADMIN, Role.CATALOGUER, Role.CIRCULATION, Role.ILL_STAFF)
