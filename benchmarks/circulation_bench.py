@@ -158,14 +158,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, int(round(len(ordered) * share)) - 1))]
 
 
-def run_desks(args) -> tuple[list, list, float]:
+def run_desks(args, desks: int, seed: int) -> tuple[list, list, float]:
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    start = context.Barrier(args.desks + 1)
+    start = context.Barrier(desks + 1)
     results = context.Queue()
-    processes = [context.Process(target=desk_worker, args=(d, args.items, args.readers, args.ops, args.seed, start,
-                                                           results)) for d in range(args.desks)]
+    processes = [context.Process(target=desk_worker, args=(d, args.items, args.readers, args.ops, seed, start,
+                                                           results)) for d in range(desks)]
     for process in processes:
         process.start()
     start.wait()
@@ -179,8 +179,8 @@ def run_desks(args) -> tuple[list, list, float]:
     return timings, errors, elapsed
 
 
-def report_desks(timings: list, errors: list, elapsed: float, args) -> Counter:
-    print(f"{len(timings)} operations by {args.desks} desks in {elapsed:.2f} s: "
+def report_desks(timings: list, errors: list, elapsed: float, desks: int) -> Counter:
+    print(f"{len(timings)} operations by {desks} desk(s) in {elapsed:.2f} s: "
           f"{len(timings) / elapsed:,.0f} operations/s")
     outcomes: Counter = Counter()
     by_kind: dict[str, list[float]] = defaultdict(list)
@@ -314,9 +314,19 @@ def main() -> None:
     library = build_library(args.items, args.readers, rng)
     print(f"built in {time.perf_counter() - began:.1f} s")
 
+    # One desk alone first, on the same machine in the same run: the concurrent figures are read
+    # as ratios to it, which hold on a shared and noisy machine where absolute times do not.
+    print(f"== one desk alone, {args.ops} operations")
+    alone, alone_errors, alone_elapsed = run_desks(args, 1, args.seed + 1)
+    outcomes = report_desks(alone, alone_errors, alone_elapsed, 1)
     print(f"== {args.desks} desks, {args.ops} operations each")
-    timings, errors, elapsed = run_desks(args)
-    outcomes = report_desks(timings, errors, elapsed, args)
+    timings, errors, elapsed = run_desks(args, args.desks, args.seed)
+    outcomes += report_desks(timings, errors, elapsed, args.desks)
+    errors += alone_errors
+    alone_p50 = statistics.median(seconds for _kind, seconds, _outcome in alone)
+    print(f"ratios to one desk alone: throughput x{(len(timings) / elapsed) / (len(alone) / alone_elapsed):.2f} "
+          f"with {args.desks} desks; latency p50 x{statistics.median(s for _k, s, _o in timings) / alone_p50:.1f}, "
+          f"p95 x{percentile([s for _k, s, _o in timings], 0.95) / alone_p50:.1f} (of the lone desk's p50)")
 
     print("== proofs")
     failed = prove(library, outcomes)
