@@ -14,6 +14,8 @@ from tenants.models import Library, Membership, Region, Role
 from tenants.services.provisioning import create_library
 
 DEMO_PASSWORD = "demo-pass-2026"
+# Copies on each demo library's shelves at the least, so a term of loans has books to lend.
+MIN_ITEMS = 40
 
 REGIONS = [
     ("demo_province", "示范省", "Demo Province", Region.Level.PROVINCE, None),
@@ -114,4 +116,20 @@ def add_demo_items(library: Library) -> int:
             add_item(library, instance_id, admin.user, barcode=f"{library.code[:3].upper()}{instance_id:05d}{copy}",
                      call_number=call_number, location=str(_("Stacks")), reference_only=(n % 7 == 6 and copy == 0))
             added += 1
+    # A school shelf holds several copies of what its classes read: at least MIN_ITEMS copies in all.
+    with schema_context(library.schema_name):
+        from tenants.catalogue.models import Item
+
+        held = Item.objects.count()
+        titles = list(Instance.objects.filter(deleted=False).order_by("id").values_list("id", "clc"))
+    copy = 5
+    while titles and held < MIN_ITEMS:
+        for instance_id, clc in titles:
+            if held >= MIN_ITEMS:
+                break
+            add_item(library, instance_id, admin.user, barcode=f"{library.code[:3].upper()}{instance_id:05d}{copy}",
+                     call_number=f"{clc[0] if clc else 'Z'}/{instance_id:03d}", location=str(_("Stacks")))
+            held += 1
+            added += 1
+        copy += 1
     return added

@@ -89,7 +89,9 @@ def test(args: list[str]) -> int:
     # The layers of docs/ARCHITECTURE.md: a package never imports one above it.
     if run(str(VENV / "bin" / "lint-imports")) != 0:
         return 1
-    code = run(str(PY), "-m", "pytest", *args)
+    # One worker per core (each with its own test database) unless the caller chose otherwise.
+    workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) else ["-n", "auto"]
+    code = run(str(PY), "-m", "pytest", *workers, *args)
     if code == 5:
         print("no tests ran: that is a failure", file=sys.stderr)
         return 1
