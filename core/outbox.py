@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import models, transaction
@@ -54,7 +55,29 @@ def notify(outbox: str) -> None:
     transaction.on_commit(lambda: _wake(outbox))
 
 
+_held: dict[str, int] = {}  # outbox -> wakes asked for while held
+
+
+@contextmanager
+def held(outbox: str):
+    """Hold the wakes of ``outbox`` for a block of many small commits, then wake once.
+
+    For bulk work done one change at a time (the demo's term of loans): each commit still writes
+    its rows, but the consumers drain them in one go at the end instead of once per commit.
+    """
+    outer = outbox in _held
+    _held.setdefault(outbox, 0)
+    try:
+        yield
+    finally:
+        if not outer and _held.pop(outbox, 0):
+            _wake(outbox)
+
+
 def _wake(outbox: str) -> None:
+    if outbox in _held:
+        _held[outbox] += 1
+        return
     for wake in consumers(outbox):
         try:
             wake()

@@ -126,3 +126,23 @@ def test_the_partial_indexes_hold_exactly_the_pending_and_the_dead_rows(table):
     dead = next(d for name, d in definitions.items() if name.endswith("_dead"))
     assert "(dead_at IS NULL)" in pending and "(processed_at IS NULL)" in pending
     assert "(dead_at IS NOT NULL)" in dead and "(processed_at IS NULL)" in dead
+
+
+def test_held_wakes_its_consumers_once_after_the_block():
+    woken = []
+    outbox.register_consumer("held-test", lambda: woken.append(1))
+    try:
+        with outbox.held("held-test"):
+            for _ in range(5):
+                outbox._wake("held-test")
+            with outbox.held("held-test"):
+                outbox._wake("held-test")
+            assert woken == []
+        assert woken == [1]
+        with outbox.held("held-test"):
+            pass
+        assert woken == [1], "no wake asked for, none given"
+        outbox._wake("held-test")
+        assert woken == [1, 1]
+    finally:
+        outbox.unregister_consumers("held-test")
