@@ -1,17 +1,10 @@
 /* The desk page with a keyboard-wedge scanner: the focus stays in the scan field, Enter submits
    (htmx posts it and swaps the result in place), Esc clears the field and then the reader,
-   F2/F3/F4 switch mode, and each outcome plays a short tone made with the Web Audio API. */
+   F2/F3/F4 switch mode, and each outcome plays a short tone (tones.js). */
 (function () {
   "use strict";
 
   var DONE = { ok: "ok", reader: "reader", late: "warn", found: "warn" };
-  var TONES = {
-    ok: [[880, 0.09]],
-    reader: [[1320, 0.06], [1760, 0.06]],
-    warn: [[660, 0.12], [880, 0.12]],
-    refused: [[220, 0.18], [180, 0.25]]
-  };
-  var audio = null;
 
   function scanField() { return document.getElementById("desk-scan"); }
 
@@ -25,24 +18,7 @@
   }
 
   function play(outcome) {
-    if (!outcome) { return; }
-    var kind = DONE[outcome] || "refused";
-    try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      if (audio.state === "suspended") { audio.resume(); }
-      var start = audio.currentTime;
-      TONES[kind].forEach(function (tone) {
-        var oscillator = audio.createOscillator(), gain = audio.createGain();
-        oscillator.type = kind === "refused" ? "square" : "sine";
-        oscillator.frequency.value = tone[0];
-        gain.gain.setValueAtTime(0.15, start);
-        gain.gain.exponentialRampToValueAtTime(0.001, start + tone[1]);
-        oscillator.connect(gain).connect(audio.destination);
-        oscillator.start(start);
-        oscillator.stop(start + tone[1]);
-        start += tone[1] + 0.02;
-      });
-    } catch (error) { /* no sound on this device: the colour still says it */ }
+    if (outcome && window.circulationTone) { window.circulationTone(DONE[outcome] || "refused"); }
   }
 
   function announce() {
