@@ -61,6 +61,7 @@ SHARED_APPS = [
     "tenants",  # regions, libraries, domains, memberships, the catalogue outbox
     "union",  # union records, clusters, master records, dashboards
     "search",  # the PostgreSQL search index and its sync state
+    "ill",  # requests, supplies, rotas, ISO 18626 messages, fees: they cross libraries, hence public
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -176,6 +177,17 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
                  else "django.core.mail.backends.console.EmailBackend")
+
+# --- Interlibrary loan (ISO 18626) ---------------------------------------------------------
+# Each member's agency id is "<prefix>-<CODE>" unless set; the prefix tells this consortium's members
+# apart from a peer consortium's. The scheme is what ISO 18626 headers carry as agencyIdType.
+ILL_AGENCY_PREFIX = env_str("ILL_AGENCY_PREFIX", "UNIONCAT")
+ILL_AGENCY_ID_TYPE = env_str("ILL_AGENCY_ID_TYPE", "ISIL")
+# Scans for document delivery are kept here, outside MEDIA_ROOT's public part, and served only
+# through expiring links.
+ILL_PRIVATE_ROOT = Path(env_str("ILL_PRIVATE_ROOT", str(VAR_DIR / "ill-private")))
+# Seconds to wait for a peer's answer to one ISO 18626 message.
+ILL_PEER_TIMEOUT = env_int("ILL_PEER_TIMEOUT", 20, minimum=1, maximum=300)
 
 # --- Authentication and the API -------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -145,7 +145,7 @@ class TransitionRecord(models.Model):
         return f"{self.subject_id}: {self.from_state} -> {self.to_state} ({self.action})"
 
 
-def _actor(actor) -> tuple[int | None, str]:
+def actor_parts(actor) -> tuple[int | None, str]:
     """A user, or a plain name for work done by the system (a worker, a command), or None."""
     if actor is None:
         return None, ""
@@ -177,7 +177,7 @@ def transition(obj: models.Model, workflow: Workflow, action: str, *, audit: typ
     for f in model._meta.concrete_fields:
         if getattr(f, "auto_now", False) and f.name not in changes:
             changes[f.name] = now
-    actor_id, actor_name = _actor(actor)
+    actor_id, actor_name = actor_parts(actor)
     with transaction.atomic():
         updated = model._default_manager.filter(pk=obj.pk, **{workflow.field: seen}).update(**changes)
         if not updated:
@@ -202,7 +202,7 @@ def transition_all(queryset: models.QuerySet, workflow: Workflow, action: str, *
     for f in queryset.model._meta.concrete_fields:
         if getattr(f, "auto_now", False) and f.name not in changes:
             changes[f.name] = now
-    actor_id, actor_name = _actor(actor)
+    actor_id, actor_name = actor_parts(actor)
     with transaction.atomic():
         rows = list(queryset.filter(**{f"{workflow.field}__in": act.sources}).select_for_update(of=("self",))
                     .order_by("pk").values_list("pk", workflow.field))

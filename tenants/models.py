@@ -17,6 +17,11 @@ library_code_validator = RegexValidator(
 )
 
 
+def default_agency_id(code: str) -> str:
+    """``<ILL_AGENCY_PREFIX>-<CODE>``: unique within the consortium, told apart from other consortia."""
+    return f"{settings.ILL_AGENCY_PREFIX}-{code.upper()}"
+
+
 class Region(models.Model):
     """A province, city or district of the consortium; libraries belong to one."""
 
@@ -84,6 +89,9 @@ class Library(TenantMixin):
     weekly_opening_hours = models.PositiveSmallIntegerField(_("weekly opening hours"), default=0)
     ill_lending = models.BooleanField(_("lends through ILL"), default=True)
     ill_borrowing = models.BooleanField(_("borrows through ILL"), default=True)
+    # The library's ISO 18626 agency id (value; the scheme is settings.ILL_AGENCY_ID_TYPE). Peers address
+    # requests to it; by default the consortium's prefix and the library code, a real ISIL may replace it.
+    agency_id = models.CharField(_("ISO 18626 agency ID"), max_length=60, unique=True, null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -97,6 +105,11 @@ class Library(TenantMixin):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.agency_id and self.code:
+            self.agency_id = default_agency_id(self.code)
+        super().save(*args, **kwargs)
 
     @staticmethod
     def schema_for_code(code: str) -> str:

@@ -21,6 +21,7 @@ class Command(BaseCommand):
                 "region": lib.region.code,
                 "schema": lib.schema_name,
                 "students": lib.student_count,
+                "agency_id": lib.agency_id,
             }
             if opts["json"]:
                 self.stdout.write(json.dumps(row, ensure_ascii=False))
