@@ -147,6 +147,12 @@ CELERY_BEAT_SCHEDULE = {
     # Class teachers get their overdue lists once a day; the policy decides which classes are due.
     "circulation-overdue-reminders": {"task": "circulation.tasks.send_overdue_reminders",
                                       "schedule": crontab(hour=7, minute=30)},
+    # ILL: a lender past its answer deadline is passed over; messages to peers are retried; loans
+    # past their due date are marked overdue; expired copies are deleted.
+    "ill-advance-rotas": {"task": "ill.tasks.advance_rotas", "schedule": 300.0},
+    "ill-retry-messages": {"task": "ill.tasks.retry_messages", "schedule": 120.0},
+    "ill-overdues": {"task": "ill.tasks.mark_overdue_loans", "schedule": crontab(hour=6, minute=30)},
+    "ill-purge-copies": {"task": "ill.tasks.purge_expired_copies", "schedule": crontab(minute=15)},
 }
 
 # --- Search -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ api_v1 = [
     path("libraries/<str:code>/", include("marc_import.api.urls")),
     path("libraries/<str:code>/", include("circulation.api.urls")),
     path("union/", include("union.api.urls")),
+    path("ill/", include("ill.api.urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +34,7 @@ urlpatterns = [
     path("lib/<str:code>/", views.library_home, name="library-home"),
     path("lib/<str:code>/", include("marc_import.urls")),
     path("lib/<str:code>/", include("circulation.web.urls")),
+    path("ill/", include("ill.web.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -152,7 +152,19 @@ RULES: dict[str, list[Call]] = {
 }
 
 
-def _circulation_rules() -> None:
+def _circulation_rules()
+
+
+def _ill_rules() -> None:
+    from tests.ill.access import AREAS
+
+    for area in AREAS:
+        clash = set(area.RULES) & set(RULES)
+        assert not clash, f"access rules declared twice: {clash}"
+        RULES.update(area.RULES)
+
+
+_ill_rules() -> None:
     from tests.circulation.access import AREAS
 
     for area in AREAS:
@@ -162,6 +174,18 @@ def _circulation_rules() -> None:
 
 
 _circulation_rules()
+
+
+def _ill_rules() -> None:
+    from tests.ill.access import AREAS
+
+    for area in AREAS:
+        clash = set(area.RULES) & set(RULES)
+        assert not clash, f"access rules declared twice: {clash}"
+        RULES.update(area.RULES)
+
+
+_ill_rules()
 
 # Routes open to everyone, with the reason (the anonymous walk skips these).
 PUBLIC_ROUTES = {

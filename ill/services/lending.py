@@ -12,3 +12,11 @@ def answer_renewal(supply, *, actor=None) -> None:
     from ill.services.exchange import tell_borrower
 
     tell_borrower(supply, reason="RenewResponse", answer_yes=False)
+
+
+def auto_respond(supply_pk: int) -> None:
+    """Answer from live availability: WillSupply with a loanable copy on the shelf, else Unfilled NotOnShelf."""
+
+
+def sweep_overdues(today=None) -> int:
+    return 0

@@ -9,3 +9,8 @@ def record_answer(request, *, supply=None, outcome: str, code: str = "", note: s
 
 def move_on(request, *, actor=None) -> None:
     """Ask the next lender of the rota, or end the rota (the request returns to its borrower)."""
+
+
+def sweep_timeouts(now=None) -> int:
+    """Move every request whose lender did not answer in time on to its next lender."""
+    return 0

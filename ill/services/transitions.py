@@ -19,6 +19,10 @@ from ill.models import IllRequest, IllRequestStatusChange, Supply, SupplyStatusC
 from ill.workflow import REQUESTER, REQUESTER_FINAL, SUPPLIER, SUPPLIER_FINAL
 
 
+# A supply that reaches one of these has earned its fee.
+FEE_STATES = frozenset({"loan_completed", "copy_completed", "completed_without_return"})
+
+
 def _next_number(prefix: str, sequence: str) -> str:
     """``R2026-000123``: the year and a database sequence, readable at a desk and over the phone."""
     with connection.cursor() as cursor:
@@ -77,6 +81,10 @@ def advance_supply(supply: Supply, action: str, *, actor=None, note: str = "", e
     with transaction.atomic():
         transition(supply, SUPPLIER, action, audit=SupplyStatusChange, expected=expected, actor=actor,
                    note=note, values=changes, context=context)
+        if target in FEE_STATES:
+            from ill.services import fees
+
+            fees.record_fee(supply)
         if tell_borrower:
             exchange.tell_borrower(supply, reason=reason, note=note, answer_yes=answer_yes)
     return supply

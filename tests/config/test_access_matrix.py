@@ -120,6 +120,11 @@ def catalogue(library_b, make_library, district_b, library_a, district_a, provin
         for area in AREAS:
             objects.update(area.objects(library_b, users))
     connection.set_schema_to_public()
+    from tests.ill.access import AREAS as ILL_AREAS
+
+    for area in ILL_AREAS:  # ILL lives in the public schema
+        objects.update(area.objects(library_b, users))
+        connection.set_schema_to_public()
     return users, objects
 
 

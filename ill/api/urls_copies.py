@@ -1,0 +1,3 @@
+"""ILL API routes: copies (see ill/api/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""ILL API routes: fees (see ill/api/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""ILL API routes: peers (see ill/api/urls.py)."""
+
+urlpatterns: list = []

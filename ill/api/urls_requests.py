@@ -1,0 +1,3 @@
+"""ILL API routes: requests (see ill/api/urls.py)."""
+
+urlpatterns: list = []

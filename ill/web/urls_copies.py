@@ -1,0 +1,3 @@
+"""ILL web pages: copies (see ill/web/urls.py)."""
+
+urlpatterns: list = []

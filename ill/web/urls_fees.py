@@ -1,0 +1,3 @@
+"""ILL web pages: fees (see ill/web/urls.py)."""
+
+urlpatterns: list = []

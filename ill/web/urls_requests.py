@@ -1,0 +1,3 @@
+"""ILL web pages: requests (see ill/web/urls.py)."""
+
+urlpatterns: list = []
