@@ -18,7 +18,6 @@ from core.workflow import transition
 from ill.models import IllRequest, IllRequestStatusChange, Supply, SupplyStatusChange
 from ill.workflow import REQUESTER, REQUESTER_FINAL, SUPPLIER, SUPPLIER_FINAL
 
-
 # A supply that reaches one of these has earned its fee.
 FEE_STATES = frozenset({"loan_completed", "copy_completed", "completed_without_return"})
 
