@@ -1,12 +1,14 @@
 """The code lists of ISO 18626, for the 2017 (schema v1.2) and 2021 (schema 2021-2) versions.
 
 Closed lists are fixed by the schema: a value outside them makes a message invalid. They are
-``StrEnum`` classes (a member equals its code, ``SupplierStatus.LOANED == "Loaned"``) with the
-codes each version allows in a dict keyed by version, because 2021 added some.
+``StrEnum`` classes (a member equals its code, ``SupplierStatus.LOANED == "Loaned"``); the codes
+each version allows are in ``CLOSED_LISTS`` (and ``*_BY_VERSION``), as 2021 added some. The
+plain names (``SUPPLIER_STATUSES``, ...) hold the codes every version knows.
 
 Open lists are kept by the standard's maintenance agency (illtransactions.org); a partner may
-send other values, which are accepted as they are. Each open list here maps a code to a human
-label (``gettext_lazy``, English msgids) per version; ``label`` falls back to the code itself.
+send other values, which are accepted as they are. Each open list maps a code to a human label
+(``gettext_lazy``, English msgids), per version in ``*_BY_VERSION`` and for all versions
+together under the plain name (``REASONS_RETRY``, ...); ``label`` falls back to the code itself.
 The 2017 lists are the ones printed in ISO 18626:2017 (scheme URIs in ``OPEN_LIST_SCHEMES_2017``);
 the 2021 lists are those implementers of the 2021 revision use (Koha's ISO 18626 client).
 """
@@ -158,14 +160,18 @@ CLOSED_LISTS: dict[type[StrEnum], dict[str, frozenset[str]]] = {
     YesNo: {"2017": _all(YesNo), "2021": _all(YesNo)},
 }
 
-SUPPLIER_STATUSES = CLOSED_LISTS[SupplierStatus]
-REQUESTER_ACTIONS = CLOSED_LISTS[RequesterAction]
-REASONS_FOR_MESSAGE = CLOSED_LISTS[ReasonForMessage]
-SERVICE_TYPES = CLOSED_LISTS[ServiceType]
-REQUEST_TYPES = CLOSED_LISTS[RequestType]
-REQUEST_SUB_TYPES = CLOSED_LISTS[RequestSubType]
-ERROR_TYPES = CLOSED_LISTS[ErrorType]
-MESSAGE_STATUSES = CLOSED_LISTS[MessageStatus]
+SUPPLIER_STATUSES_BY_VERSION = CLOSED_LISTS[SupplierStatus]
+REQUESTER_ACTIONS_BY_VERSION = CLOSED_LISTS[RequesterAction]
+
+# The codes every version knows. 2021 only added codes, so these are the 2017 lists.
+SUPPLIER_STATUSES = CLOSED_LISTS[SupplierStatus]["2017"]
+REQUESTER_ACTIONS = CLOSED_LISTS[RequesterAction]["2017"]
+REASONS_FOR_MESSAGE = CLOSED_LISTS[ReasonForMessage]["2017"]
+SERVICE_TYPES = CLOSED_LISTS[ServiceType]["2017"]
+REQUEST_TYPES = CLOSED_LISTS[RequestType]["2017"]
+REQUEST_SUB_TYPES = CLOSED_LISTS[RequestSubType]["2017"]
+ERROR_TYPES = CLOSED_LISTS[ErrorType]["2017"]
+MESSAGE_STATUSES = CLOSED_LISTS[MessageStatus]["2017"]
 
 
 def allowed(code_list: type[StrEnum], version: str) -> frozenset[str]:
@@ -185,7 +191,7 @@ _REASONS_UNFILLED = {
 }
 
 #: ``messageInfo/reasonUnfilled``: why a supplier cannot supply. The same in both versions.
-REASONS_UNFILLED = {"2017": dict(_REASONS_UNFILLED), "2021": dict(_REASONS_UNFILLED)}
+REASONS_UNFILLED_BY_VERSION = {"2017": dict(_REASONS_UNFILLED), "2021": dict(_REASONS_UNFILLED)}
 
 _REASONS_RETRY_BOTH = {
     "AtBindery": _("At the bindery"),
@@ -201,7 +207,7 @@ _REASONS_RETRY_BOTH = {
 #: ``messageInfo/reasonRetry``: why a supplier asks the requester to try again with other terms.
 #: 2021 drops LoanPossible (a loan is offered through ``retryInfo/serviceType`` instead) and adds
 #: codes that name the ``retryInfo`` element carrying the supplier's terms.
-REASONS_RETRY = {
+REASONS_RETRY_BY_VERSION = {
     "2017": {
         **_REASONS_RETRY_BOTH,
         "LoanPossible": _("A loan is possible, but not a copy"),
@@ -233,7 +239,7 @@ _LOAN_CONDITIONS = {
 
 #: ``deliveryInfo/loanCondition``: conditions the supplier sets on a loan. The same in both
 #: versions; 2021 also lets a request and a retry carry them.
-LOAN_CONDITIONS = {"2017": dict(_LOAN_CONDITIONS), "2021": dict(_LOAN_CONDITIONS)}
+LOAN_CONDITIONS_BY_VERSION = {"2017": dict(_LOAN_CONDITIONS), "2021": dict(_LOAN_CONDITIONS)}
 
 #: The scheme URIs ISO 18626:2017 gives its open lists (the optional ``ill:scheme`` attribute).
 OPEN_LIST_SCHEMES_2017 = {
@@ -243,18 +249,18 @@ OPEN_LIST_SCHEMES_2017 = {
 }
 
 
-def label(open_list: dict[str, dict[str, object]], code: str, version: str = DEFAULT_VERSION):
-    """The human label of ``code`` in ``open_list`` (e.g. ``REASONS_RETRY``), or the code itself.
+#: Every code of each open list that some version has, with its label: for choices and display.
+REASONS_UNFILLED = {**REASONS_UNFILLED_BY_VERSION["2017"], **REASONS_UNFILLED_BY_VERSION["2021"]}
+REASONS_RETRY = {**REASONS_RETRY_BY_VERSION["2017"], **REASONS_RETRY_BY_VERSION["2021"]}
+LOAN_CONDITIONS = {**LOAN_CONDITIONS_BY_VERSION["2017"], **LOAN_CONDITIONS_BY_VERSION["2021"]}
 
-    A code from the other version's list is still labelled: a partner may mix them.
-    """
-    for candidate in (version, *VERSIONS):
-        found = open_list.get(candidate, {}).get(code)
-        if found is not None:
-            return found
-    if open_list is REASONS_RETRY and code in PEER_REASONS_RETRY:
-        return PEER_REASONS_RETRY[code]
-    return code
+
+def label(open_list: dict[str, object], code: str):
+    """The human label of ``code`` in ``open_list`` (e.g. ``REASONS_RETRY``), or the code itself:
+    open lists admit codes we do not know."""
+    if open_list is REASONS_RETRY and code not in open_list:
+        return PEER_REASONS_RETRY.get(code, code)
+    return open_list.get(code, code)
 
 
 # --- How the two versions differ (what ill.iso18626.xml implements) ------------------------------
