@@ -152,19 +152,7 @@ RULES: dict[str, list[Call]] = {
 }
 
 
-def _circulation_rules()
-
-
-def _ill_rules() -> None:
-    from tests.ill.access import AREAS
-
-    for area in AREAS:
-        clash = set(area.RULES) & set(RULES)
-        assert not clash, f"access rules declared twice: {clash}"
-        RULES.update(area.RULES)
-
-
-_ill_rules() -> None:
+def _circulation_rules() -> None:
     from tests.circulation.access import AREAS
 
     for area in AREAS:
