@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +21,7 @@ from search.contract import FACETS, SearchQuery
 from search.labels import facet_labels, language_name, material_type_name
 from search.services import search
 from search.services.params import asks_anything, list_values, max_page, search_query
+from search.web import record_actions
 from union.models import UnionHolding, UnionRecord
 
 logger = logging.getLogger(__name__)
@@ -112,13 +113,6 @@ def _facet_groups(params, query: SearchQuery, facets) -> list[dict]:
     return groups
 
 
-def _ill_url() -> str | None:
-    try:
-        return reverse("ill:request-create")
-    except NoReverseMatch:
-        return None
-
-
 def _holding_rows(holdings) -> list[dict]:
     """One row per library: a library may hold an edition under several local records."""
     merged: dict[int, dict] = {}
@@ -163,7 +157,6 @@ def search_page(request):
         "advanced": any(params.get(name) for name, _l in ADVANCED_FIELDS)
         or bool(params.get("year_from") or params.get("year_to")),
         "asked": False,
-        "ill_url": _ill_url(),
     }
     try:
         query = search_query(params, page_size=PAGE_SIZE)
@@ -225,7 +218,7 @@ def record_page(request, urid: str):
         "languages": [language_name(code) for code in record.languages or []],
         "holdings": rows,
         "any_loanable": any(r["loanable"] for r in rows),
-        "ill_url": _ill_url(),
+        "actions": [] if record.deleted else record_actions.actions_for(request, record),
         "back_url": request.GET.get("back", "") if request.GET.get("back", "").startswith("/search/") else "",
         "oai_marc_url": f"{reverse('oai')}?{urlencode({'verb': 'GetRecord', 'metadataPrefix': 'marc21', 'identifier': _oai_id(record)})}",
     }

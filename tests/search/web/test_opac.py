@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.urls import clear_url_caches, include, path
 
 pytestmark = pytest.mark.django_db
 
@@ -103,41 +102,37 @@ def test_an_unknown_record_is_404(client, db):
     assert client.get("/search/record/NOPE/").status_code == 404
 
 
-def _ill_urlconf():
-    """The site's URLs plus a stand-in ``ill:request-create`` (the ILL module comes later)."""
-    from django.http import HttpResponse
+def test_a_record_page_shows_the_actions_a_higher_layer_offers(client, indexed, make_user):
+    """The catalogue knows nothing above it: an app registers a provider, the page shows its links."""
+    from search.web import record_actions
 
-    import config.urls
+    def provider(request, record):
+        if not request.user.is_authenticated:
+            return []
+        return [("Ask for it", f"/elsewhere/{record.urid}/")]
 
-    ill = ([path("request/", lambda request: HttpResponse("ok"), name="request-create")], "ill")
-    return [*config.urls.urlpatterns, path("ill/", include(ill))]
-
-
-def test_the_ill_action_appears_only_when_ill_exists_and_the_reader_is_signed_in(
-    client, indexed, make_user, settings
-):
     html = client.get("/search/record/U0001/").content.decode()
-    assert "opac-ill" not in html  # no ILL module installed: no button
-
-    import types
-
-    module = types.ModuleType("opac_test_urls")
-    module.urlpatterns = _ill_urlconf()
-    import sys
-
-    sys.modules["opac_test_urls"] = module
-    settings.ROOT_URLCONF = "opac_test_urls"
-    clear_url_caches()
+    assert "opac-action" not in html
+    record_actions.register(provider)
     try:
-        anonymous = client.get("/search/record/U0001/").content.decode()
-        assert "opac-ill" in anonymous and 'action="/ill/request/"' not in anonymous  # asked to sign in
+        assert 'href="/elsewhere/U0001/"' not in client.get("/search/record/U0001/").content.decode()
         client.force_login(make_user("reader1"))
-        signed_in = client.get("/search/record/U0001/").content.decode()
-        assert 'action="/ill/request/"' in signed_in
-        assert 'name="urid" value="U0001"' in signed_in
+        assert 'href="/elsewhere/U0001/"' in client.get("/search/record/U0001/").content.decode()
     finally:
-        del sys.modules["opac_test_urls"]
-        clear_url_caches()
+        record_actions.unregister(provider)
+
+
+def test_a_failing_action_provider_leaves_the_record_page_whole(client, indexed):
+    from search.web import record_actions
+
+    def broken(request, record):
+        raise RuntimeError("boom")
+
+    record_actions.register(broken)
+    try:
+        assert client.get("/search/record/U0001/").status_code == 200
+    finally:
+        record_actions.unregister(broken)
 
 
 def test_the_search_box_suggests_titles_by_pinyin_and_characters(client, indexed):
