@@ -15,3 +15,10 @@ class SupplyRefused(Conflict):
 
 class BadCopy(UserError):
     """An uploaded scan that is not accepted (type, size, pages)."""
+
+
+class CopyGone(UserError):
+    """A copy's link that expired or whose downloads are used up (its file is deleted); ``code`` says which."""
+
+    status_code = 410
+    code = "gone"
