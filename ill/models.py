@@ -534,6 +534,12 @@ class FeeLine(models.Model):
     service_type = models.CharField(max_length=10, choices=ServiceType.choices)
     pages = models.PositiveIntegerField(default=0)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
+    # The schedule's price before the request's maximum cost, and that cap when one was set
+    # (``amount`` is the lower of the two).
+    list_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    max_cost = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # What the borrower pays for an item it lost (set by the lender); no subsidy covers it.
+    compensation = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     subsidy = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     subsidy_rule = models.ForeignKey(SubsidyRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     occurred_on = models.DateField(db_index=True)
