@@ -51,6 +51,9 @@ class Reader(models.Model):
         STUDENT = "student", _("Student")
         TEACHER = "teacher", _("Teacher")
         STAFF = "staff", _("Staff")
+        # Another library borrowing through interlibrary loan: its loans are the ILL loans of our
+        # copies (``ill`` opens them); never a person, never counted among students or sent reminders.
+        LIBRARY = "library", _("Partner library (ILL)")
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -89,8 +92,16 @@ class Reader(models.Model):
         return f"{self.card_number} {self.name}"
 
     @property
+    def is_library(self) -> bool:
+        return self.kind == self.Kind.LIBRARY
+
+    @property
     def grade(self) -> int | None:
         return self.school_class.grade if self.school_class_id else None
+
+
+# The reader types that are people (the loan matrix, reader lists, cards, figures).
+PERSON_KINDS = (Reader.Kind.STUDENT, Reader.Kind.TEACHER, Reader.Kind.STAFF)
 
 
 class LoanRule(models.Model):

@@ -79,6 +79,15 @@ class SchoolCalendar:
             day = (period[1] if period else day) + dt.timedelta(days=1)
         raise ValueError(f"no open day within {MAX_SEARCH_DAYS} days of {day}")
 
+    def previous_open_day(self, day: dt.date) -> dt.date:
+        """``day`` itself if the library is open then, else the last open day before it."""
+        for _attempt in range(MAX_SEARCH_DAYS):
+            if self.is_open(day):
+                return day
+            period = self.closed_period(day)
+            day = (period[0] if period else day) - dt.timedelta(days=1)
+        raise ValueError(f"no open day within {MAX_SEARCH_DAYS} days before {day}")
+
     def due_date(self, start: dt.date, days: int) -> dt.date:
         """The due date of a loan of ``days`` days from ``start``, moved to an open day."""
         return self.next_open_day(start + dt.timedelta(days=days))

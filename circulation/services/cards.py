@@ -143,7 +143,8 @@ def class_readers(school_class: SchoolClass):
 
 def readers_to_print(params) -> list[Reader]:
     """Active readers for cards: ``class`` (an id) or ``ids`` ("1,2,3") from a query, else all of them."""
-    chosen = Reader.objects.filter(status=Reader.Status.ACTIVE).select_related("school_class")
+    chosen = (Reader.objects.filter(status=Reader.Status.ACTIVE).exclude(kind=Reader.Kind.LIBRARY)
+              .select_related("school_class"))
     try:
         if params.get("class"):
             chosen = chosen.filter(school_class_id=int(params["class"]))

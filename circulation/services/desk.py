@@ -88,6 +88,13 @@ def find_reader(card: str, *, lock: bool = False) -> Reader:
     return reader
 
 
+def check_not_partner_library(reader: Reader) -> None:
+    """A partner library's card is not a desk card: its loans are opened and renewed through ILL."""
+    if reader.kind == Reader.Kind.LIBRARY:
+        raise Refused(_("This card stands for a partner library; its loans go through interlibrary loan."),
+                      code="partner_library")
+
+
 def check_card(reader: Reader) -> None:
     if reader.status == Reader.Status.SUSPENDED:
         reason = f" ({reader.suspended_reason})" if reader.suspended_reason else ""
@@ -134,13 +141,15 @@ def check_reader_may_borrow(reader: Reader, rule: AppliedRule, item: Item, today
 
 
 def lend(item: Item, *, reader: Reader | None = None, corner: CornerBatch | None = None, due_on: dt.date,
-         rule: dict | None = None, actor=None, note: str = "") -> Loan:
+         rule: dict | None = None, actor=None, note: str = "", item_action: str = "check_out") -> Loan:
     """Move ``item`` off the shelf and open its loan (caller's transaction; no checks of the reader).
 
-    Raises ``Refused`` when another desk lent the item first.
+    ``item_action`` is the item status table's action that takes it off the shelf: ``check_out``
+    at the desk, ``lend_ill`` when interlibrary loan lends it to a partner library. Raises
+    ``Refused`` when another desk lent the item first.
     """
     try:
-        apply_item_action(item, "check_out", expected=item.status, actor=actor, note=note)
+        apply_item_action(item, item_action, expected=item.status, actor=actor, note=note)
     except Conflict as exc:
         raise Refused(_("“%(title)s” was just lent at another desk.") % {"title": title_of(item)},
                       code="item_on_loan") from exc
@@ -186,6 +195,7 @@ def check_out(card: str, barcode: str, *, actor=None, role: str = "", today: dt.
     with _refusal_logged(DeskEvent.Action.CHECK_OUT, actor=actor, role=role, barcode=barcode, card=card):
         with transaction.atomic():
             reader = find_reader(card, lock=True)
+            check_not_partner_library(reader)
             item = find_item(barcode)
             rule = rule_for(reader.kind, item.holdings.instance.material_type)
             check_item_lendable(item, rule)
@@ -263,6 +273,7 @@ def renew(barcode: str, *, actor=None, role: str = "", today: dt.date | None = N
                               code="not_on_loan")
             if loan.corner_id:
                 raise Refused(_("Class corner loans are renewed with their batch."), code="corner_loan")
+            check_not_partner_library(loan.reader)
             check_card(loan.reader)
             rule = rule_for(loan.reader.kind, item.holdings.instance.material_type)
             if loan.renewals >= rule.max_renewals:

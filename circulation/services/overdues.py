@@ -73,8 +73,12 @@ class ClassOverdues:
 
 
 def overdue_loans(today: dt.date):
-    """Open loans due before ``today`` (not yet counted in open days)."""
+    """Open loans due before ``today`` (not yet counted in open days).
+
+    Loans to partner libraries are left out: interlibrary loan tells the borrowing library itself.
+    """
     return (Loan.objects.filter(status=Loan.Status.OPEN, due_on__lt=today)
+            .exclude(reader__kind=Reader.Kind.LIBRARY)
             .select_related("item__holdings__instance", "reader__school_class__teacher",
                             "corner__school_class__teacher")
             .order_by("due_on", "id"))

@@ -64,6 +64,8 @@ def search_readers(*, q: str = "", school_class: int | str | None = None, kind: 
         readers = readers.filter(school_class__grade=_number(grade, "grade"))
     if kind:
         readers = readers.filter(kind=kind)
+    else:  # partner libraries (ILL) are listed only when asked for
+        readers = readers.exclude(kind=Reader.Kind.LIBRARY)
     if status:
         readers = readers.filter(status=status)
     return readers.order_by("school_class__grade", "school_class__number", "card_number")

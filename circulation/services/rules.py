@@ -16,11 +16,17 @@ from tenants.catalogue.models import MaterialType
 
 # What a school can use on day one (created by ``install_default_rules``):
 # students 2 books for 14 days, teachers 10 for 60, staff 5 for 30; periodicals a week.
+# Items borrowed from another library (material type "ill") go to every reader for 21 days, two at
+# a time, never renewed at the desk: the lender's due date bounds them, and a renewal is asked of
+# the lender through interlibrary loan. Each reader type has its own ILL cell, since a reader
+# type's row would otherwise win over the ILL column.
+ILL_RULE = {"loan_days": 21, "max_items": 2, "max_renewals": 0}
 DEFAULT_RULES = (
     {"reader_kind": "", "material_type": "", "loan_days": 30, "max_items": 5, "max_renewals": 1},
     {"reader_kind": "student", "material_type": "", "loan_days": 14, "max_items": 2, "max_renewals": 1},
     {"reader_kind": "teacher", "material_type": "", "loan_days": 60, "max_items": 10, "max_renewals": 2},
     {"reader_kind": "", "material_type": "serial", "loan_days": 7, "max_items": 2, "max_renewals": 0},
+    *({"reader_kind": kind, "material_type": "ill", **ILL_RULE} for kind in ("", "student", "teacher", "staff")),
 )
 
 

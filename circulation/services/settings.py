@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from circulation.exceptions import UserError
-from circulation.models import CalendarPeriod, CirculationPolicy, LoanRule, Reader
+from circulation.models import PERSON_KINDS, CalendarPeriod, CirculationPolicy, LoanRule, Reader
 from circulation.services import rules
 from circulation.services.calendar import SchoolCalendar, holiday_name, is_national_workday
 from tenants.catalogue.models import MaterialType
@@ -66,7 +66,7 @@ def matrix() -> dict:
     """The matrix: a row per reader type (and "any"), a column per material type (and "any")."""
     all_rules = list(LoanRule.objects.all())
     own = {(r.reader_kind, r.material_type): r for r in all_rules}
-    readers = [("", _("any reader")), *Reader.Kind.choices]
+    readers = [("", _("any reader")), *((kind, Reader.Kind(kind).label) for kind in PERSON_KINDS)]
     materials = [("", _("any material")), *MaterialType.choices]
     rows = []
     for kind, kind_label in readers:

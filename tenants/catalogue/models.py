@@ -29,6 +29,9 @@ class MaterialType(models.TextChoices):
     MANUSCRIPT = "manuscript", _("Manuscript")
     MIXED = "mixed", _("Mixed materials")
     OTHER = "other", _("Other")
+    # A copy borrowed from another library through ILL, catalogued briefly while it is here
+    # (suppressed from discovery); loan rules for ILL items name this type.
+    ILL = "ill", _("Borrowed through ILL")
 
 
 class Instance(models.Model):
