@@ -47,6 +47,8 @@ STAFF_MESSAGES = {
     "end_rota": (N_("No lender could supply %(title)s (request %(number)s); try the lenders again or cancel."),
                  True),
     "lender_message": (N_("%(lender)s about %(title)s (request %(number)s): %(note)s"), True),
+    "placed": (N_("A reader asks for %(title)s (request %(number)s); it waits for your approval."), True),
+    "peer_error": (N_("Request %(number)s (%(title)s) could not be sent to the other system. %(note)s"), True),
     "changed": (N_("Request %(number)s (%(title)s): %(action)s"), False),
     # The lender's side.
     "borrower_cancelled": (N_("%(borrower)s cancelled request %(number)s (%(title)s)."), True),
@@ -85,6 +87,7 @@ _ON_ACTION = {
     "ShippedReturn": "return_shipped",
     "Renew": "renewal_asked",
     "Notification": "borrower_message",
+    "peer_error": "peer_error",
 }
 
 
@@ -135,13 +138,15 @@ def supply_news(supply: Supply, iso_action: str, note: str) -> None:
 
 def request_changed(request: IllRequest, action: str) -> None:
     """The borrower's own step: approved, rejected, cancelled, ready_for_pickup, copy_ready, end_rota,
-    overdue, recalled (the reader hears); end_rota and cancelled reach the staff too."""
+    overdue, recalled (the reader hears); placed (awaits approval), peer_error, end_rota, cancelled and
+    copy_ready reach the staff."""
     params = _request_params(request)
     if action == "copy_ready":
         params.update(_copy_link(request))
     if action in READER_MESSAGES:
         _to_reader(request, action, params)
-    if action in ("end_rota", "cancelled", "copy_ready"):
+    if action in ("end_rota", "cancelled", "copy_ready") or (action in STAFF_MESSAGES
+                                                              and action not in READER_MESSAGES):
         _to_library(request.borrower, action, params, request=request)
     elif action not in READER_MESSAGES:
         _to_library(request.borrower, "changed", {**params, "action": action}, request=request)
