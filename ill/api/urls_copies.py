@@ -1,3 +1,5 @@
-"""ILL API routes: copies (see ill/api/urls.py)."""
+"""ILL API routes: copies (see ill/api/urls.py and ill/api/copies.py)."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [path("", include("ill.api.copies"))]

@@ -1,3 +1,5 @@
-"""ILL web pages: copies (see ill/web/urls.py)."""
+"""ILL web pages: copies (see ill/web/urls.py and ill/web/copies.py)."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [path("", include("ill.web.copies"))]
