@@ -6,3 +6,9 @@ class IllConfig(AppConfig):
     name = "ill"
     verbose_name = _("Interlibrary loan")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ill.web.opac import record_actions
+        from search.web import record_actions as opac_actions
+
+        opac_actions.register(record_actions)
