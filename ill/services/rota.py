@@ -80,18 +80,27 @@ def closed_reason(library: Library, day: dt.date, calendar=None) -> dict | None:
 
     An ordinary weekend is not a reason to pass a school over: everyone is closed then.
     """
-    from circulation.services.calendar import holiday_name
-
     calendar = calendar or school_calendar(library)
     if calendar.is_open(day):
         return None
     period = calendar.closed_period(day)
     if period is not None:
         return {"from": period[0].isoformat(), "to": period[1].isoformat()}
-    holiday = holiday_name(day)
+    holiday = _holiday(day)
     if holiday:
         return {"holiday": holiday, "on": day.isoformat()}
     return None
+
+
+def _holiday(day: dt.date) -> str:
+    """The national calendar's own (English) name of the holiday on ``day``; ``explain`` translates it."""
+    import chinese_calendar
+
+    try:
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return ""
+    return name if on_holiday and name else ""
 
 
 def answer_due(library: Library, now: dt.datetime, days: int, calendar=None) -> dt.datetime:
@@ -458,7 +467,10 @@ def explain(entry: RotaEntry) -> list[str]:
         if code == "opted_out":
             lines.append(_("Skipped: does not lend through interlibrary loan"))
         elif code == "closed" and "holiday" in detail:
-            lines.append(_("Skipped: closed for %(holiday)s") % {"holiday": detail["holiday"]})
+            from circulation.services.calendar import HOLIDAY_NAMES
+
+            holiday = str(HOLIDAY_NAMES.get(detail["holiday"], detail["holiday"]))
+            lines.append(_("Skipped: closed for %(holiday)s") % {"holiday": holiday})
         elif code == "closed":
             lines.append(_("Skipped: the school is closed from %(from)s to %(to)s") % {
                 "from": detail.get("from", ""), "to": detail.get("to", "")})
