@@ -15,13 +15,17 @@ from ill.services import exchange
 from ill.services.transitions import advance_request, next_request_number
 
 
-def request_to(borrower, lender, record, *, reader=None, service_type="Loan") -> tuple[IllRequest, Supply]:
-    """A request of ``borrower`` (for ``reader``) sent to ``lender`` as the rota would send it."""
+def request_to(borrower, lender, record, *, reader=None, service_type="Loan", then=()) -> tuple[IllRequest, Supply]:
+    """A request of ``borrower`` (for ``reader``) sent to ``lender`` as the rota would send it;
+    the lenders ``then`` wait their turn behind it."""
     request = IllRequest.objects.create(
         number=next_request_number(), borrower=borrower, union_record=record,
         bib={"title": record.title, "isbn": (record.isbns or [""])[0]}, service_type=service_type,
         reader_id=reader.pk if reader else None, status=IllRequest.Status.SOURCING)
-    entry = RotaEntry.objects.create(request=request, position=1, lender=lender, score=10)
+    entry = RotaEntry.objects.create(request=request, position=1, lender=lender, score=10,
+                                     outcome=RotaEntry.Outcome.ASKED)
+    for position, other in enumerate(then, 2):
+        RotaEntry.objects.create(request=request, position=position, lender=other, score=5)
     advance_request(request, "send_to_lender", values={"lender": lender})
     supply = exchange.send_request(request, entry)
     request.refresh_from_db()
