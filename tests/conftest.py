@@ -53,6 +53,12 @@ def _public_schema_between_tests(request):
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _ill_private_root(settings, tmp_path_factory):
+    """Scans sent in tests (document delivery) go to the test run's temporary folder, never var/."""
+    settings.ILL_PRIVATE_ROOT = tmp_path_factory.getbasetemp() / "ill-private"
+
+
 @pytest.fixture
 def province(db):
     return Region.objects.create(code="demo_prov", name="示范省", name_en="Demo Province", level="province")

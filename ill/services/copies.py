@@ -108,14 +108,15 @@ def upload_copy(supply: Supply, file, *, pages: int, declaration, actor=None, no
             from ill.services import notify
             from ill.services.transitions import advance_supply
 
-            advance_supply(supply, "send_copy", actor=actor, expected=supply.status,
-                           values={"pages_supplied": pages})
+            # The delivery exists before the borrower hears of it, so its notices can carry the link.
             delivery = CopyDelivery.objects.create(
                 supply=supply, request_id=supply.request_id, path=relative,
                 original_name=Path(getattr(file, "name", "") or "").name[:200], size=size, sha256=digest,
                 pages=pages, copyright_declared=True, declaration=text, declared_by=_actor_name(actor),
                 token=secrets.token_urlsafe(32), uploaded_at=now,
                 expires_at=now + timedelta(days=policy.copy_link_days), max_downloads=policy.copy_max_downloads)
+            advance_supply(supply, "send_copy", actor=actor, expected=supply.status,
+                           values={"pages_supplied": pages})
             notify.request_changed(delivery.request, "copy_ready")
     except BaseException:
         stored.unlink(missing_ok=True)

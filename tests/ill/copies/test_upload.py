@@ -11,7 +11,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ill.exceptions import BadCopy, SupplyRefused
-from ill.models import CopyDelivery, IllPolicy, IllRequest, ServiceType, Supply, SupplyStatusChange
+from ill.models import (
+    CopyDelivery,
+    IllPolicy,
+    IllRequest,
+    Notification,
+    ServiceType,
+    Supply,
+    SupplyStatusChange,
+)
 from ill.services import copies
 from ill.services.transitions import advance_supply
 from tests.ill.copies.conftest import copy_request
@@ -36,6 +44,9 @@ def test_a_scan_completes_the_supply_and_delivers_the_borrowers_request(copy_wor
     assert delivery.max_downloads == 5 and delivery.downloads == 0
     assert 29 * 86400 < (delivery.expires_at - delivery.uploaded_at).total_seconds() <= 30 * 86400
     assert len(delivery.token) >= 40 and copies.link_for(request) == delivery
+    # The reader hears that the copy can be downloaded, with its link.
+    notice = Notification.objects.get(reader_user_id=copy_world.reader.pk, kind="copy_ready")
+    assert delivery.token in notice.params["link"]
     # Kept privately, under a random name, byte for byte, with its hash.
     stored = Path(settings.ILL_PRIVATE_ROOT) / delivery.path
     assert stored.read_bytes() == body and delivery.size == len(body)
