@@ -9,6 +9,7 @@ the public schema; a reader's row is read in their library's schema only where n
   reader's card and name are shown to the library's own staff only).
 * Acting (placing, approving, answering, shipping ...): the library's ILL staff or administrator
   by a membership of the library itself; never a coordinator.
+* Printing pull slips (a GET that moves supplies on) is acting, too.
 * The settings are changed by the library's own administrator.
 * ``my/...``: a signed-in reader (a reader membership of some library), for their own requests.
 """
@@ -29,6 +30,15 @@ class IllStaff(BasePermission):
         if request.method in SAFE_METHODS:
             return access.has_role(request.user, library, Role.ILL_STAFF)
         return access.has_own_role(request.user, library, Role.ILL_STAFF)
+
+
+class IllOwnStaff(BasePermission):
+    """The library's own ILL staff or administrator, whatever the method (a GET that changes state)."""
+
+    def has_permission(self, request, view) -> bool:
+        library = getattr(request, "library", None)
+        return bool(library is not None and request.user.is_authenticated
+                    and access.has_own_role(request.user, library, Role.ILL_STAFF))
 
 
 class IllSettingsPermission(BasePermission):

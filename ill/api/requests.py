@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from core.api.schema import ErrorSerializer
 from core.exceptions import Conflict, NotFound, UserError
 from ill.api import serializers as s
-from ill.api.permissions import IllSettingsPermission, IllStaff, IsReader, sees_readers
+from ill.api.permissions import IllOwnStaff, IllSettingsPermission, IllStaff, IsReader, sees_readers
 from ill.models import IllRequest, LibraryIllSettings, Supply
 from ill.services import figures, notify
 from ill.workflow import REQUESTER, SUPPLIER, SUPPLIER_ACTIVE
@@ -346,13 +346,19 @@ class SupplyAction(LibraryScopedView):
 
 class PullSlips(LibraryScopedView):
     """The pull slips of every supply the library will supply, as one PDF sorted by location and
-    call number (printing them moves those supplies on to "pull slip printed")."""
+    call number (printing them moves those supplies on to "pull slip printed"); ``numbers``
+    prints those supplies (again)."""
 
-    permission_classes = STAFF
+    permission_classes = [IsAuthenticated, IllOwnStaff]
 
-    @extend_schema(responses={**PDF, 409: REFUSED})
+    @extend_schema(parameters=[OpenApiParameter("numbers", str, description="supply numbers, comma-separated")],
+                   responses={**PDF, 409: REFUSED})
     def get(self, request, code):
-        pdf = _service("lending").pull_slips(request.library, actor=request.user)
+        numbers = [n for n in (request.query_params.get("numbers") or "").split(",") if n.strip()]
+        chosen = None
+        if numbers:
+            chosen = list(Supply.objects.filter(lender=request.library, number__in=[n.strip() for n in numbers]))
+        pdf = _service("lending").pull_slips(request.library, chosen, actor=request.user)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="pull-slips-{request.library.code}.pdf"'
         return response

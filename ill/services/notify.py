@@ -231,7 +231,7 @@ def _copy_link(request: IllRequest) -> dict:
     if delivery is None:
         return {"link": "", "expires": ""}
     try:
-        link = reverse("ill-copy-download", kwargs={"token": delivery.token})
+        link = reverse("ill-copy", kwargs={"token": delivery.token})  # the reader's download page
     except NoReverseMatch:
         link = f"/ill/copies/{delivery.token}/"
     return {"link": link, "expires": str(timezone.localtime(delivery.expires_at).date())}
