@@ -105,3 +105,15 @@ def pdf_text(pdf: bytes) -> str:
             data = _unescape(match.group(2))
             texts.append(data.decode("utf-16-be", "replace") if font in cid_fonts else data.decode("latin-1"))
     return "\n".join(texts)
+
+
+def shipped_to_reader(ill_world, shared_book, reader, today):
+    """A request of alpha's ``reader`` supplied by beta, shipped, received and lent to the reader."""
+    from ill.services import borrowing, lending
+
+    request, supply = request_to(ill_world["alpha"], ill_world["beta"], shared_book["record"], reader=reader)
+    lending.answer(supply, "will_supply")
+    lending.ship(fresh(supply), today=today)
+    borrowing.receive(fresh(request))
+    borrowing.lend_to_reader(fresh(request), today=today)
+    return fresh(request), fresh(supply)
