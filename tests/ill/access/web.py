@@ -13,8 +13,8 @@ from __future__ import annotations
 from tests.access_matrix import OWN_ADMIN, OWN_STAFF, READER_SELF, get, post
 
 BETA = {"code": "beta"}
-REQUEST = {**BETA, "pk": "ill_request"}
-NEW_SUPPLY = {**BETA, "pk": "ill_new_supply"}
+REQUEST = {**BETA, "pk": "web_request"}
+NEW_SUPPLY = {**BETA, "pk": "web_new_supply"}
 
 RULES: dict = {
     # --- readers --------------------------------------------------------------------------------
@@ -22,17 +22,17 @@ RULES: dict = {
                          post(READER_SELF, args={"urid": "record"}, data={"service_type": "Loan"},
                               why="beta holds the title: the form shows the refusal")],
     "ill-my-requests": [get(READER_SELF)],
-    "ill-my-cancel": [post(READER_SELF, 302, args={"pk": "ill_request"})],
+    "ill-my-cancel": [post(READER_SELF, 302, args={"pk": "web_request"})],
     "ill-my-notices-read": [post(READER_SELF, 302)],
     # --- the borrowing library --------------------------------------------------------------------
     "ill-borrowing": [get(OWN_STAFF, args=BETA)],
-    "ill-staff-request-form": [get(OWN_STAFF, args={**BETA, "urid": "ill_gamma_record"}),
-                               post(OWN_STAFF, args={**BETA, "urid": "ill_gamma_record"},
+    "ill-staff-request-form": [get(OWN_STAFF, args={**BETA, "urid": "web_gamma_record"}),
+                               post(OWN_STAFF, args={**BETA, "urid": "web_gamma_record"},
                                     data={"card_number": "NO-SUCH-CARD", "service_type": "Loan"},
                                     why="an unknown card: the form again")],
     "ill-request-detail": [get(OWN_STAFF, args=REQUEST)],
     "ill-request-act": [post(OWN_STAFF, 302, args=REQUEST, data={"action": "reject"})],
-    "ill-message-xml": [get(OWN_STAFF, args={**BETA, "pk": "ill_message"})],
+    "ill-message-xml": [get(OWN_STAFF, args={**BETA, "pk": "web_message"})],
     # --- the lending library ------------------------------------------------------------------------
     "ill-lending": [get(OWN_STAFF, args=BETA)],
     "ill-pull-slips": [post(OWN_STAFF, args=BETA)],
@@ -41,7 +41,7 @@ RULES: dict = {
     "ill-supply-detail": [get(OWN_STAFF, args=NEW_SUPPLY)],
     "ill-supply-answer": [post(OWN_STAFF, 302, args=NEW_SUPPLY, data={"decision": "unfilled",
                                                                         "reason": "NotOnShelf"})],
-    "ill-supply-act": [post(OWN_STAFF, 302, args={**BETA, "pk": "ill_will_supply"},
+    "ill-supply-act": [post(OWN_STAFF, 302, args={**BETA, "pk": "web_will_supply"},
                             data={"action": "pick", "barcode": "NOT-THE-COPY"})],
     # --- the library ------------------------------------------------------------------------------
     "ill-settings": [get(OWN_ADMIN, args=BETA),
@@ -81,5 +81,5 @@ def objects(library, users) -> dict:
     new_supply, will_supply = (request_to(alpha, library, beta_record, reader=r)[1] for r in alpha_readers)
     lending.answer(will_supply, "will_supply", actor=users["beta's administrator"])
     message = IllMessage.objects.filter(supply=will_supply).first()
-    return {"ill_request": ill_request.pk, "ill_gamma_record": gamma_record.urid, "ill_new_supply": new_supply.pk,
-            "ill_will_supply": will_supply.pk, "ill_message": message.pk}
+    return {"web_request": ill_request.pk, "web_gamma_record": gamma_record.urid, "web_new_supply": new_supply.pk,
+            "web_will_supply": will_supply.pk, "web_message": message.pk}
