@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import health, views
+from ill.api import iso18626 as iso18626_views
 from search.oai import views as oai_views
 from search.sru import views as sru_views
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("oai", oai_views.oai, name="oai"),
     path("sru", sru_views.sru, name="sru"),
+    path("iso18626", iso18626_views.iso18626, name="iso18626"),
     path("search/", include("search.web.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -193,6 +193,7 @@ PUBLIC_ROUTES = {
     "api/schema/": "the OpenAPI schema",
     "api/docs/": "the API documentation",
     "lib/<str:code>/reader-login/": "readers sign in with card and PIN (the form shows nothing of the card file)",
+    "iso18626": "ISO 18626 messages from peers, each authenticated by the peer's own credential, not by a user login",
 }
 
 
