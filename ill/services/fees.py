@@ -43,7 +43,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.exceptions import NotFound, UserError
+from core.exceptions import Conflict, PermissionDenied, UserError
 from ill.models import FeeLine, FeeSchedule, IllRequest, ServiceType, SubsidyRule, Supply
 from tenants.models import Library, Region
 
@@ -171,6 +171,14 @@ def save_rule(rule: SubsidyRule | None = None, **fields) -> SubsidyRule:
     rule.yearly_cap = cents(rule.yearly_cap)
     rule.save()
     return rule
+
+
+def delete_rule(rule: SubsidyRule) -> None:
+    """Remove a rule; one that subsidised a fee stays (its lines name it): change it instead."""
+    if FeeLine.objects.filter(subsidy_rule=rule).exists():
+        raise Conflict(_("Fees were subsidised under this rule; change its cap or share instead."),
+                       code="rule_in_use")
+    rule.delete()
 
 
 # --- The fee of one supply ---------------------------------------------------------------------
@@ -365,11 +373,54 @@ def period(year, month=None) -> tuple[int, int | None]:
     return year, month
 
 
-def member_library(code: str) -> Library:
-    library = Library.objects.filter(code=code).first()
-    if library is None:
-        raise NotFound(_("No member library has the code %(code)s.") % {"code": code})
-    return library
+# --- Who sees what -----------------------------------------------------------------------------
+
+def statement_libraries(user):
+    """The libraries whose statements ``user`` may read: where they are an administrator or ILL
+    staff, and every library of the regions they coordinate."""
+    from tenants.models import Role
+    from tenants.services import access
+
+    return access.libraries_with_role(user, Role.LIBRARY_ADMIN, Role.ILL_STAFF)
+
+
+def statement_for(user, *, year, month=None, library_code: str = "") -> dict:
+    """The settlement of a period as ``user`` may see it: the pairs one of their libraries is a
+    side of, and those libraries' balances; ``library_code`` narrows it to one of them."""
+    year, month = period(year, month)
+    libraries = list(statement_libraries(user).order_by("code"))
+    if not libraries:
+        raise PermissionDenied(_("Only a library's administrator or ILL staff and coordinators see statements."))
+    library = None
+    if library_code:
+        library = next((lib for lib in libraries if lib.code == library_code), None)
+        if library is None:
+            if not Library.objects.filter(code=library_code).exists():
+                raise UserError(_("No member library has the code %(code)s.") % {"code": library_code},
+                                code="bad_library")
+            raise PermissionDenied(_("You may not see this library's statement."))
+    return settlement(year=year, month=month, libraries=libraries, library=library)
+
+
+def may_read_fees(user) -> bool:
+    """Staff of any library and coordinators read the schedule and the subsidy rules."""
+    from tenants.models import STAFF_ROLES, Role
+    from tenants.services import access
+
+    return access.libraries_with_role(user, *STAFF_ROLES, Role.COORDINATOR).exists()
+
+
+def require_fee_reader(user) -> None:
+    if not may_read_fees(user):
+        raise PermissionDenied(_("Only library staff and coordinators see the fee schedule."))
+
+
+def require_fee_editor(user) -> None:
+    """The schedule and the subsidy rules are the consortium's: a coordinator of a top region sets them."""
+    from union.services.access import is_consortium_coordinator
+
+    if not is_consortium_coordinator(user):
+        raise PermissionDenied(_("Only a coordinator of the whole consortium may change fees and subsidies."))
 
 
 # --- Exports -----------------------------------------------------------------------------------
