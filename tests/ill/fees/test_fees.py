@@ -129,3 +129,20 @@ def test_fees_cannot_be_negative_nor_set_for_copy_or_loan(db):
     with pytest.raises(UserError) as refused:
         fees.set_schedule(service_type="Loan", valid_from=dt.date(2026, 1, 1), per_request=-1, per_page=0)
     assert refused.value.code == "negative_fee"
+
+
+def test_a_peer_borrowers_fee_is_recorded_without_subsidy_and_shown_as_the_peer(ill_world, province):
+    from ill.models import Peer, Supply
+    from ill.services.transitions import advance_supply, next_supply_number
+
+    SubsidyRule.objects.create(name="全省", region=province, percent=100, yearly_cap=D("100"), year=2026)
+    peer = Peer.objects.create(name="Other consortium", agency_id="ZZ-OTHER", endpoint="https://ill.example.org/")
+    supply = Supply.objects.create(number=next_supply_number(), lender=ill_world["beta"], requester_peer=peer,
+                                   requester_request_id="P-1", service_type="Copy", bib={"title": "红楼梦"})
+    advance_supply(supply, "send_copy", values={"pages_supplied": 5})
+    line = FeeLine.objects.get(supply=supply)
+    assert (line.borrower, line.borrower_peer, line.amount, line.subsidy) == (None, peer, D("1.50"), 0)
+    supply.refresh_from_db()
+    assert supply.cost == D("1.50")
+    [pair] = fees.statement(year=line.occurred_on.year, month=line.occurred_on.month)
+    assert (pair["borrower"], pair["lender"], pair["owed"]) == ("peer:ZZ-OTHER", "beta", D("1.50"))
