@@ -112,6 +112,8 @@ def request_news(request: IllRequest, news) -> None:
         kind = _ON_STATUS.get(news.status)
     if kind is None:
         return
+    if kind == "cancelled" and request.status != IllRequest.Status.CANCELLED:
+        kind = "unfilled"  # the lender withdrew; the rota moves on, the request stands
     if kind == "shipped" and request.status not in (IllRequest.Status.SHIPPED, IllRequest.Status.CANCEL_PENDING):
         return  # a repeat of Loaned while the item is with us changes nothing worth a notice
     params = _request_params(request, note=news.note, reason=news.reason_unfilled or news.reason_retry,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from ill.models import IllRequest, RotaEntry
 from ill.services import exchange
@@ -18,7 +19,8 @@ def request_to(borrower, lender, record, *, reader=None, status=IllRequest.Statu
     if lender is None:
         return request, None
     entry = RotaEntry.objects.create(request=request, position=1, lender=lender, score=10,
-                                     reasons=[{"code": "same_district", "points": 30, "detail": {}}])
+                                     reasons=[{"code": "same_district", "points": 30, "detail": {}}],
+                                     outcome=RotaEntry.Outcome.ASKED, asked_at=timezone.now())
     advance_request(request, "send_to_lender", values={"lender": lender})
     supply = exchange.send_request(request, entry)
     request.refresh_from_db()

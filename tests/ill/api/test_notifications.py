@@ -83,3 +83,14 @@ def test_end_of_rota_reaches_staff_and_reader(api_as, ill_staff, loan, reader_us
     assert "end_rota" in {n["kind"] for n in
                           api_as(ill_staff["alpha"]).get("/api/v1/ill/notifications/").json()["results"]}
     assert "end_rota" in {n["kind"] for n in api_as(reader_user).get("/api/v1/ill/notifications/").json()["results"]}
+
+
+def test_a_lender_withdrawing_is_not_told_to_the_reader_as_a_cancellation(api_as, ill_staff, loan, reader_user):
+    request, supply = loan
+    advance_supply(supply, "cancel")  # the lender cancels its side; the rota moves on
+    request.refresh_from_db()
+    assert request.status != "cancelled"
+    staff = {n["kind"] for n in api_as(ill_staff["alpha"]).get("/api/v1/ill/notifications/").json()["results"]}
+    assert "unfilled" in staff and "cancelled" not in staff
+    mine = {n["kind"] for n in api_as(reader_user).get("/api/v1/ill/notifications/").json()["results"]}
+    assert "cancelled" not in mine
