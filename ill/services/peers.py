@@ -195,10 +195,18 @@ def check_addresses(values) -> list[str]:
 # --- Peers on the rota -----------------------------------------------------------------------------
 
 def offer_to_peer(request: IllRequest, peer: Peer, *, actor=None) -> RotaEntry:
-    """Put ``peer`` on ``request``'s rota (after the lenders of the current round) and ask it now
-    if the request is looking for a lender."""
+    """Put ``peer`` on ``request``'s rota, after the lenders of the current round, and move the
+    rota on if the request is looking for a lender (``sourcing``, or ``end_of_rota``, which is
+    opened again): the peer is asked when no lender before it is still waiting. Raises
+    ``RequestRefused`` for a peer that is switched off or does not lend."""
+    from django.utils.translation import gettext as _
+
+    from ill.exceptions import RequestRefused
     from ill.services import rota
     from ill.services.transitions import advance_request
+
+    if not (peer.active and peer.lends):
+        raise RequestRefused(_("This peer does not lend to our members."), code="peer_not_lending")
 
     with transaction.atomic():
         request = IllRequest.objects.select_for_update().get(pk=request.pk)
@@ -288,6 +296,31 @@ def _sender_and_recipient(message):
     return header.requesting_agency_id, header.supplying_agency_id
 
 
+# A peer's secret is kept as a slow password hash; once it has matched, this process remembers a fast
+# digest of it (per peer and hash, so a changed secret is checked afresh), so that each message
+# does not cost a full password check.
+_VERIFIED: dict[tuple[int, str], bytes] = {}
+
+
+def secret_ok(peer: Peer, secret: str) -> bool:
+    import hashlib
+    import hmac
+
+    if not secret or not peer.inbound_secret_hash:
+        return False
+    key = (peer.pk, peer.inbound_secret_hash)
+    digest = hashlib.sha256(secret.encode("utf-8")).digest()
+    known = _VERIFIED.get(key)
+    if known is not None:
+        return hmac.compare_digest(known, digest)
+    if not peer.check_inbound_secret(secret):
+        return False
+    if len(_VERIFIED) > 1000:
+        _VERIFIED.clear()
+    _VERIFIED[key] = digest
+    return True
+
+
 def _authenticate(message, *, authorization: str, address: str) -> Peer:
     from ill.iso18626.codes import ErrorType
 
@@ -299,7 +332,7 @@ def _authenticate(message, *, authorization: str, address: str) -> Peer:
     peer = find_peer(sender)
     if peer is None:
         raise _Refused(403, ErrorType.UNRECOGNISED_DATA_VALUE, f"{who} is not a configured peer")
-    if not peer.check_inbound_secret(_bearer(authorization)):
+    if not secret_ok(peer, _bearer(authorization)):
         raise _Refused(401, ErrorType.UNRECOGNISED_DATA_VALUE,
                        f"{who}: the credential (Authorization: Bearer) is missing or wrong")
     if not address_allowed(peer, address):

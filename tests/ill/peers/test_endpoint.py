@@ -61,6 +61,9 @@ def test_a_peer_without_its_secret_is_refused(ill_world, peer):
     assert status_and_errors(post(body, secret=None)) == (401, "ERROR", ["UnrecognisedDataValue"])
     assert not Supply.objects.exists()
     assert not IllMessage.objects.exists()
+    # Once the right secret has been seen, a wrong one is still refused.
+    assert post(body).status_code == 200
+    assert post(body, secret="wrong-secret").status_code == 401
 
 
 def test_a_sender_that_is_not_a_configured_peer_is_refused(ill_world, peer):
