@@ -1,5 +1,6 @@
 """The demo consortium: one province, two districts, five member libraries of different kinds,
-a coordinator and a librarian per library, and real sample records in every library."""
+a coordinator, a librarian and an ILL clerk per library, real sample records in every library, a
+term of loans (``demo_circulation``) and interlibrary loans between the libraries (``demo_ill``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from config.demo_circulation import DEMO_PIN, build_circulation
+from config.demo_ill import build_ill
 from tenants.models import Library, Membership, Region, Role
 from tenants.services.provisioning import create_library
 
@@ -74,6 +76,7 @@ def build_demo(load_records: bool = True, progress=print) -> list[Login]:
             fresh.append((library, sample))
             progress(f"created {code}")
         user(f"{code}_admin", Role.LIBRARY_ADMIN, library=library)
+        user(f"{code}_ill", Role.ILL_STAFF, library=library)
     if load_records:
         load_sample_records(fresh, progress)
         for library in Library.objects.filter(code__in=[code for code, *_ in LIBRARIES]).order_by("code"):
@@ -81,6 +84,7 @@ def build_demo(load_records: bool = True, progress=print) -> list[Login]:
             for reader in build_circulation(library, admin.user, progress):
                 logins.append(Login(_("card %(card)s, PIN %(pin)s") % {"card": reader.card, "pin": DEMO_PIN},
                                     Role.STUDENT, str(library)))
+        build_ill(progress)
     return logins
 
 

@@ -65,3 +65,7 @@ def test_demo_records_reach_the_union_catalogue_and_search(client):
         assert out == set(Loan.objects.filter(status="open").values_list("item_id", flat=True))
     assert client.login(username="dongcheng_no1_admin", password=DEMO_PASSWORD)
     assert client.get("/lib/dongcheng_no1/desk/").status_code == 200
+    # Interlibrary loans between the demo libraries: every state, a month of fees, valid messages.
+    from tests.config.test_demo_ill import assert_ill_demo
+
+    assert_ill_demo(client)
