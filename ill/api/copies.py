@@ -39,7 +39,7 @@ UPLOAD_ERRORS = OpenApiResponse(ErrorSerializer, description="Not accepted; code
 
 class CopyUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="the scan, a PDF")
-    pages = serializers.IntegerField(min_value=0, help_text="pages supplied (at least one)")
+    pages = serializers.IntegerField(min_value=0, max_value=copies.MAX_PAGES, help_text="pages supplied (at least one)")
     declaration = serializers.BooleanField(
         help_text="the copyright declaration is made (the default text is kept with the copy)")
     declaration_text = serializers.CharField(required=False, allow_blank=True, max_length=2000,

@@ -54,6 +54,7 @@ PDF_MAGIC = b"%PDF-"
 # A PDF ends with %%EOF, possibly followed by a line end or some padding.
 TRAILER_WINDOW = 1024
 CHUNK = 64 * 1024
+MAX_PAGES = 100_000
 
 
 def copies_dir() -> Path:
@@ -91,7 +92,7 @@ def upload_copy(supply: Supply, file, *, pages: int, declaration, actor=None, no
         pages = int(pages)
     except (TypeError, ValueError):
         pages = 0
-    if pages < 1:
+    if not 1 <= pages <= MAX_PAGES:
         raise BadCopy(_("Give the number of pages supplied (at least one)."), code="no_pages")
     policy = IllPolicy.current()
     limit = policy.copy_max_megabytes * 1024 * 1024
@@ -111,7 +112,7 @@ def upload_copy(supply: Supply, file, *, pages: int, declaration, actor=None, no
             # The delivery exists before the borrower hears of it, so its notices can carry the link.
             delivery = CopyDelivery.objects.create(
                 supply=supply, request_id=supply.request_id, path=relative,
-                original_name=Path(getattr(file, "name", "") or "").name[:200], size=size, sha256=digest,
+                original_name=Path(getattr(file, "name", "") or "").name.replace("\x00", "")[:200], size=size, sha256=digest,
                 pages=pages, copyright_declared=True, declaration=text, declared_by=_actor_name(actor),
                 token=secrets.token_urlsafe(32), uploaded_at=now,
                 expires_at=now + timedelta(days=policy.copy_link_days), max_downloads=policy.copy_max_downloads)

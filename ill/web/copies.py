@@ -32,7 +32,7 @@ from tenants.services import access
 class CopyUploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Scan (PDF)"),
                            widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
-    pages = forms.IntegerField(label=gettext_lazy("Pages supplied"), min_value=1)
+    pages = forms.IntegerField(label=gettext_lazy("Pages supplied"), min_value=1, max_value=copies.MAX_PAGES)
     declaration = forms.BooleanField(label=copies.DEFAULT_DECLARATION, required=False)
 
 

@@ -42,6 +42,19 @@ def _copy_request(borrower, lender, *, reader_user=None):
     return request, exchange.send_request(request, entry)
 
 
+def fuzz_known(library_a, library_b, users) -> dict:
+    """For the API fuzzing: alpha's reader has a copy from beta; alpha lent one copy and waits to send another."""
+    from ill.services import copies
+    from tests.ill.copies.pdfs import pdf_upload
+
+    _request, borrowed = _copy_request(library_a, library_b, reader_user=users["reader"])
+    delivery = copies.upload_copy(borrowed, pdf_upload(), pages=2, declaration=True)
+    _request, lent = _copy_request(library_b, library_a)
+    copies.upload_copy(lent, pdf_upload(), pages=2, declaration=True)
+    _request, waiting = _copy_request(library_b, library_a)
+    return {"path": {"copies/{token}": [delivery.token], "copies/{number}": [lent.number, waiting.number]}}
+
+
 def objects(library, users) -> dict:
     """Copy requests between beta and gamma: one for beta to send, three with their scan sent."""
     from django.core.files.uploadedfile import SimpleUploadedFile
