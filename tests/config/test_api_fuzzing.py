@@ -106,6 +106,7 @@ def world(province, district_a, district_b, library_a, library_b, make_user):
         candidate_instance_id=UnionHolding.objects.get(union_record=hong).instance_id, score=0.7)
     instance_ids = sorted({h.instance_id for h in holdings})
     circulation = _circulation_world(library_a, users)
+    ill = _ill_world(library_a, library_b, users)
     # Values that name real things, by path parameter (the id's meaning depends on the path) and
     # by body field. Enumerated values are left to the schema, which names the valid ones.
     known = {
@@ -123,8 +124,10 @@ def world(province, district_a, district_b, library_a, library_b, make_user):
             "proposals/{id}": [proposal.pk],
             "reviews/{id}": [review.pk],
             **circulation["path"],
+            **ill["path"],
         },
-        "query": {"a": [1, 2], "b": [1, 2], "library": ["alpha", "beta"], "year": [1980], **circulation["query"]},
+        "query": {"a": [1, 2], "b": [1, 2], "library": ["alpha", "beta"], "year": [1980], **circulation["query"],
+                  **ill["query"]},
         "body": {
             "library": ["alpha", "beta"],
             "other": list(records),
@@ -135,6 +138,7 @@ def world(province, district_a, district_b, library_a, library_b, make_user):
             "password": ["pw-12345678"],
             "region": ["east", "west"],
             **circulation["body"],
+            **ill["body"],
         },
     }
     return {"tokens": tokens, "known": known}
@@ -183,6 +187,23 @@ def _circulation_world(library, users) -> dict:
                  "shelf": ["A-01"], "due_on": ["2026-12-30"], "starts_on": ["2027-02-24"],
                  "ends_on": ["2027-07-09"]},
     }
+
+
+def _ill_world(library_a, library_b, users) -> dict:
+    """Interlibrary loan between alpha and beta: each ILL area's ``fuzz_known(library_a, library_b,
+    users)`` (tests/ill/access/<area>.py) makes its requests, supplies ... and names the values to aim at."""
+    from django.db import connection
+
+    from tests import access_matrix  # noqa: F401 - it loads the ILL access areas (they import it)
+    from tests.ill.access import AREAS
+
+    known = {"path": {}, "query": {}, "body": {}}
+    for area in AREAS:
+        if hasattr(area, "fuzz_known"):
+            for part, values in area.fuzz_known(library_a, library_b, users).items():
+                known[part].update(values)
+        connection.set_schema_to_public()
+    return known
 
 
 def _first_lines(exc) -> str:

@@ -76,3 +76,28 @@ def objects(library, users) -> dict:
     _theirs, supply = _request(gamma, library)
     return {"api_request": request.number, "api_request_pending": pending.number, "api_my_request": mine.number,
             "api_supply": supply.number, "api_card": reader.card_number}
+
+
+def fuzz_known(library_a, library_b, users) -> dict:
+    """For the API fuzzing (tests/config/test_api_fuzzing.py): alpha's request to beta, beta's to
+    alpha (alpha's supply), and a request of alpha's fuzz reader, whose card is in alpha's schema."""
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from circulation.models import Reader
+
+    with tenant_context(library_a):
+        reader = Reader.objects.filter(user_id=users["reader"].pk).first()
+    connection.set_schema_to_public()
+    request, _supply = _request(library_a, library_b)
+    _theirs, supply = _request(library_b, library_a)
+    mine, _ = _request(library_a, None, reader=reader, status="awaiting_approval")
+    from union.models import UnionRecord
+
+    return {
+        # The reader's own first: the first key a path ends with is the one aimed at.
+        "path": {"my/requests/{number}": [mine.number], "requests/{number}": [request.number],
+                 "supplies/{number}": [supply.number]},
+        "body": {"decision": ["will_supply", "expect_to_supply"],
+                 "urid": list(UnionRecord.objects.values_list("urid", flat=True)[:4])},
+    }
