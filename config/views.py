@@ -30,6 +30,8 @@ def library_home(request, code):
          "at_desk": own(request.user, library, Role.DESK_HELPER),
          "circulates": own(request.user, library, Role.CIRCULATION),
          "administers": own(request.user, library, Role.LIBRARY_ADMIN),
+         # Interlibrary loan: the library's own ILL clerks and administrator.
+         "lends_and_borrows": own(request.user, library, Role.ILL_STAFF),
          "open_stocktakes": Stocktake.objects.filter(status=Stocktake.Status.OPEN).order_by("-started_at")[:3],
          "reads": bool(access.own_roles_in(request.user, library) & {Role.STUDENT, Role.TEACHER})},
     )
