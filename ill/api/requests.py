@@ -452,7 +452,10 @@ class MyRequests(generics.ListAPIView):
         return IllRequest.objects.filter(reader_user_id=self.request.user.pk).select_related(
             "borrower", "union_record")
 
-    @extend_schema(request=s.IllReaderPlaceRequestSerializer, responses={201: s.IllMyRequestSerializer, 409: REFUSED})
+    @extend_schema(request=s.IllReaderPlaceRequestSerializer, responses={
+        201: s.IllMyRequestSerializer, 409: REFUSED,
+        404: OpenApiResponse(ErrorSerializer, description="code: no_record (no union record with that id), "
+                                                          "not_a_reader (of the library named)")})
     def post(self, request):
         from django_tenants.utils import schema_context
 
