@@ -54,7 +54,7 @@ class IllPolicy(models.Model):
     weight_same_city = models.PositiveSmallIntegerField(_("points: same city"), default=15)
     weight_available = models.PositiveSmallIntegerField(_("points: copy on the shelf now"), default=40)
     weight_balance = models.PositiveSmallIntegerField(_("points: lent less than borrowed (90 days)"), default=15)
-    weight_reciprocity = models.PositiveSmallIntegerField(_("points: lends to us often"), default=10)
+    weight_reciprocity = models.PositiveSmallIntegerField(_("points: borrowed from us (90 days)"), default=10)
     penalty_per_courier_day = models.PositiveSmallIntegerField(_("points off per courier day"), default=5)
     lenders_of_last_resort = models.ManyToManyField(
         Library, blank=True, related_name="+", verbose_name=_("lenders of last resort"),

@@ -33,7 +33,7 @@ from tenants.services import access
 
 GONE = OpenApiResponse(ErrorSerializer, description="The link expired or its downloads are used up (the file is "
                                                     "deleted); code: expired, used_up or deleted.")
-UPLOAD_ERRORS = OpenApiResponse(ErrorSerializer, description="Not accepted; code: not_pdf, too_large, no_pages, "
+UPLOAD_ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Not accepted; code: not_pdf, too_large, no_pages, "
                                                              "no_declaration (or a field's messages).")
 
 

@@ -19,6 +19,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.schema import ERRORS
 from ill.models import FeeSchedule, ServiceType, SubsidyRule
 from ill.services import fees
 from tenants.models import Library, Region
@@ -153,7 +154,7 @@ class StatementsCsv(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, CsvRenderer]
 
-    @extend_schema(parameters=PERIOD, responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @extend_schema(parameters=PERIOD, responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY), 404: ERRORS["404"]})
     def get(self, request):
         return _download(_document(request), "csv")
 
@@ -164,7 +165,7 @@ class StatementsXlsx(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, XlsxRenderer]
 
-    @extend_schema(parameters=PERIOD, responses={(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY)})
+    @extend_schema(parameters=PERIOD, responses={(200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY), 404: ERRORS["404"]})
     def get(self, request):
         return _download(_document(request), "xlsx")
 

@@ -8,6 +8,7 @@ whether each is set.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -71,9 +72,11 @@ class PeerList(APIView):
     permission_classes = [IsAuthenticated, ConsortiumCoordinator]
     serializer_class = PeerSerializer
 
+    @extend_schema(responses={200: PeerSerializer(many=True)})
     def get(self, request):
         return Response(PeerSerializer(Peer.objects.all(), many=True).data)
 
+    @extend_schema(request=PeerSerializer, responses={201: PeerSerializer})
     def post(self, request):
         return _save(request, None, partial=False)
 

@@ -27,7 +27,7 @@ from core.exceptions import Conflict, UserError
 from ill.exceptions import SupplyRefused
 from ill.models import IllPolicy, LibraryIllSettings, Supply
 from ill.services.transitions import advance_supply, audit_supply
-from ill.workflow import SUPPLIER
+from ill.workflow import BEFORE_SHIPPING, SUPPLIER
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +124,18 @@ def _copy_values(item) -> dict:
 
 
 def choose_copy(supply: Supply) -> dict:
-    """The values naming the first loanable copy on the lender's shelf (empty when there is none).
+    """The values naming a loanable copy on the lender's shelf (empty when there is none).
 
-    When the lender holds the title but no copy is on the shelf, only ``instance_id`` is given.
+    A copy another of the lender's open supplies has already chosen (and not shipped yet) is left
+    for that one, so two requests for one title do not send a clerk to the same copy. When the
+    lender holds the title but no copy is free, only ``instance_id`` is given.
     """
+    promised = list(Supply.objects.filter(lender=supply.lender, item_id__isnull=False,
+                                          status__in=sorted(BEFORE_SHIPPING))
+                    .exclude(pk=supply.pk).values_list("item_id", flat=True))
     with tenant_context(supply.lender):
         ids = instance_ids_for(supply)
-        item = loanable_copies(ids).first()
+        item = loanable_copies(ids).exclude(pk__in=promised).first()
         if item is not None:
             return _copy_values(item)
         return {"instance_id": ids[0]} if ids else {}
@@ -279,7 +284,8 @@ def _slips_pdf(lender, supplies) -> bytes:
         canvas.rect(margin, top - slip_h, width, slip_h)
         x, y = margin + 5 * mm, top - 9 * mm
         canvas.setFont(CJK_FONT, 9)
-        canvas.drawString(x, y, f"{lender.name} · {_('Interlibrary loan pull slip')}")
+        heading = _("Interlibrary loan pull slip")
+        canvas.drawString(x, y, f"{lender.name} · {heading}")
         canvas.setFont(LATIN_FONT, 11)
         canvas.drawRightString(margin + width - 5 * mm, y, supply.number)
         y -= 10 * mm

@@ -21,8 +21,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 from ill.models import IllRequest, LibraryIllSettings, Notification, Supply
 
@@ -30,42 +29,42 @@ log = logging.getLogger(__name__)
 
 # kind -> (English msgid, e-mailed?). The msgids are translated when shown (``render``).
 STAFF_MESSAGES = {
-    "new_supply": (N_("New incoming request %(number)s from %(borrower)s: %(title)s"), True),
-    "expect_to_supply": (N_("%(lender)s expects to supply %(title)s (request %(number)s)."), False),
-    "will_supply": (N_("%(lender)s will supply %(title)s (request %(number)s)."), True),
-    "condition": (N_("%(lender)s asks you to accept a condition for %(title)s (request %(number)s): "
+    "new_supply": (gettext_noop("New incoming request %(number)s from %(borrower)s: %(title)s"), True),
+    "expect_to_supply": (gettext_noop("%(lender)s expects to supply %(title)s (request %(number)s)."), False),
+    "will_supply": (gettext_noop("%(lender)s will supply %(title)s (request %(number)s)."), True),
+    "condition": (gettext_noop("%(lender)s asks you to accept a condition for %(title)s (request %(number)s): "
                      "%(condition)s %(note)s"), True),
-    "unfilled": (N_("%(lender)s cannot supply %(title)s (request %(number)s): %(reason)s"), False),
-    "shipped": (N_("%(lender)s shipped %(title)s (request %(number)s), due back %(due_on)s."), True),
-    "copy_ready": (N_("The copy of %(title)s (request %(number)s) has arrived."), False),
-    "overdue": (N_("%(title)s (request %(number)s) is overdue at %(lender)s."), True),
-    "recalled": (N_("%(lender)s recalls %(title)s (request %(number)s)."), True),
-    "renewal": (N_("%(lender)s answered the renewal of %(title)s (request %(number)s): due back %(due_on)s."),
+    "unfilled": (gettext_noop("%(lender)s cannot supply %(title)s (request %(number)s): %(reason)s"), False),
+    "shipped": (gettext_noop("%(lender)s shipped %(title)s (request %(number)s), due back %(due_on)s."), True),
+    "copy_ready": (gettext_noop("The copy of %(title)s (request %(number)s) has arrived."), False),
+    "overdue": (gettext_noop("%(title)s (request %(number)s) is overdue at %(lender)s."), True),
+    "recalled": (gettext_noop("%(lender)s recalls %(title)s (request %(number)s)."), True),
+    "renewal": (gettext_noop("%(lender)s answered the renewal of %(title)s (request %(number)s): due back %(due_on)s."),
                 True),
-    "completed": (N_("%(lender)s checked %(title)s (request %(number)s) back in."), False),
-    "cancelled": (N_("Request %(number)s (%(title)s) was cancelled."), True),
-    "end_rota": (N_("No lender could supply %(title)s (request %(number)s); try the lenders again or cancel."),
+    "completed": (gettext_noop("%(lender)s checked %(title)s (request %(number)s) back in."), False),
+    "cancelled": (gettext_noop("Request %(number)s (%(title)s) was cancelled."), True),
+    "end_rota": (gettext_noop("No lender could supply %(title)s (request %(number)s); try the lenders again or cancel."),
                  True),
-    "lender_message": (N_("%(lender)s about %(title)s (request %(number)s): %(note)s"), True),
-    "placed": (N_("A reader asks for %(title)s (request %(number)s); it waits for your approval."), True),
-    "peer_error": (N_("Request %(number)s (%(title)s) could not be sent to the other system. %(note)s"), True),
-    "changed": (N_("Request %(number)s (%(title)s): %(action)s"), False),
+    "lender_message": (gettext_noop("%(lender)s about %(title)s (request %(number)s): %(note)s"), True),
+    "placed": (gettext_noop("A reader asks for %(title)s (request %(number)s); it waits for your approval."), True),
+    "peer_error": (gettext_noop("Request %(number)s (%(title)s) could not be sent to the other system. %(note)s"), True),
+    "changed": (gettext_noop("Request %(number)s (%(title)s): %(action)s"), False),
     # The lender's side.
-    "borrower_cancelled": (N_("%(borrower)s cancelled request %(number)s (%(title)s)."), True),
-    "return_shipped": (N_("%(borrower)s shipped %(title)s back (request %(number)s)."), True),
-    "renewal_asked": (N_("%(borrower)s asks to renew %(title)s (request %(number)s)."), True),
-    "condition_answered": (N_("%(borrower)s answered your condition on %(title)s (request %(number)s)."), True),
-    "borrower_message": (N_("%(borrower)s about %(title)s (request %(number)s): %(note)s"), True),
+    "borrower_cancelled": (gettext_noop("%(borrower)s cancelled request %(number)s (%(title)s)."), True),
+    "return_shipped": (gettext_noop("%(borrower)s shipped %(title)s back (request %(number)s)."), True),
+    "renewal_asked": (gettext_noop("%(borrower)s asks to renew %(title)s (request %(number)s)."), True),
+    "condition_answered": (gettext_noop("%(borrower)s answered your condition on %(title)s (request %(number)s)."), True),
+    "borrower_message": (gettext_noop("%(borrower)s about %(title)s (request %(number)s): %(note)s"), True),
 }
 READER_MESSAGES = {
-    "approved": (N_("Your request for %(title)s was approved; we are asking other libraries."), False),
-    "rejected": (N_("Your request for %(title)s was not approved. %(note)s"), True),
-    "ready_for_pickup": (N_("%(title)s has arrived for you; collect it at %(pickup_point)s."), True),
-    "copy_ready": (N_("Your copy of %(title)s is ready: %(link)s (until %(expires)s)."), True),
-    "end_rota": (N_("Sorry, no library could supply %(title)s."), True),
-    "cancelled": (N_("Your request for %(title)s was cancelled. %(note)s"), True),
-    "overdue": (N_("Please return %(title)s: the library that lent it needs it back."), True),
-    "recalled": (N_("Please return %(title)s: the library that lent it has recalled it."), True),
+    "approved": (gettext_noop("Your request for %(title)s was approved; we are asking other libraries."), False),
+    "rejected": (gettext_noop("Your request for %(title)s was not approved. %(note)s"), True),
+    "ready_for_pickup": (gettext_noop("%(title)s has arrived for you; collect it at %(pickup_point)s."), True),
+    "copy_ready": (gettext_noop("Your copy of %(title)s is ready: %(link)s (until %(expires)s)."), True),
+    "end_rota": (gettext_noop("Sorry, no library could supply %(title)s."), True),
+    "cancelled": (gettext_noop("Your request for %(title)s was cancelled. %(note)s"), True),
+    "overdue": (gettext_noop("Please return %(title)s: the library that lent it needs it back."), True),
+    "recalled": (gettext_noop("Please return %(title)s: the library that lent it has recalled it."), True),
 }
 # The lender's ISO 18626 status -> the borrower's staff notice.
 _ON_STATUS = {
@@ -162,9 +161,32 @@ def render(notification: Notification, language: str | None = None) -> str:
         with translation.override(language):
             return render(notification)
     try:
-        return gettext(notification.message) % notification.params
+        return gettext(notification.message) % _readable(notification.params)
     except (KeyError, TypeError, ValueError):
         return gettext(notification.message)
+
+
+def _readable(params: dict) -> dict:
+    """Codes among the parameters (a workflow action, an ISO 18626 reason) as words of the reader's language."""
+    from ill.iso18626 import codes
+    from ill.workflow import REQUESTER, SUPPLIER
+
+    shown = dict(params)
+    action = shown.get("action")
+    if action:
+        for workflow in (REQUESTER, SUPPLIER):
+            try:
+                shown["action"] = str(workflow.action(action).label)
+                break
+            except ValueError:
+                continue
+    reason = shown.get("reason")
+    if reason:
+        for code_list in (codes.REASONS_UNFILLED, codes.REASONS_RETRY, codes.LOAN_CONDITIONS):
+            if reason in code_list:
+                shown["reason"] = str(codes.label(code_list, reason))
+                break
+    return shown
 
 
 def staff_libraries(user):

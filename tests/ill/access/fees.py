@@ -36,3 +36,14 @@ def objects(library, users) -> dict:
     rule = SubsidyRule.objects.create(name="西区补贴", region=library.region, percent=50,
                                       yearly_cap=Decimal("100.00"), year=2026)
     return {"subsidy_rule": rule.pk}
+
+
+def fuzz_known(library_a, library_b, users) -> dict:
+    """For the API fuzzing: a subsidy rule to read, change and delete."""
+    from decimal import Decimal
+
+    from ill.models import SubsidyRule
+
+    rule = SubsidyRule.objects.create(name="东区补贴", region=library_a.region, percent=50,
+                                      yearly_cap=Decimal("100.00"), year=2026)
+    return {"path": {"fees/subsidies/{id}": [rule.pk]}}

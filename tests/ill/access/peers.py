@@ -26,3 +26,12 @@ def objects(library, users) -> dict:
     peer = configure_peer(agency_id="PEER-ACCESS", name="ReShare", endpoint="https://reshare.example.org/iso18626",
                           inbound_secret="secret-of-the-access-peer")
     return {"peer": peer.pk}
+
+
+def fuzz_known(library_a, library_b, users) -> dict:
+    """For the API fuzzing: a configured peer to read and change."""
+    from ill.services.peers import configure_peer
+
+    peer = configure_peer(agency_id="PEER-FUZZ", name="Koha", endpoint="https://koha.example.org/iso18626",
+                          inbound_secret="secret-of-the-fuzz-peer")
+    return {"path": {"peers/{id}": [peer.pk]}}

@@ -177,3 +177,22 @@ def test_pull_slips_come_in_shelf_order_and_are_printed_once(ill_world, shared_b
     assert {fresh(first).status, fresh(second).status} == {Supply.Status.PULL_SLIP_PRINTED}
     assert "I242.47/C3" not in pdf_text(lending.pull_slips(beta))  # nothing new to print
     assert "I242.47/C3" in pdf_text(lending.pull_slips(beta, [first]))  # printed again on demand
+
+
+def test_two_requests_for_one_title_are_given_different_copies(ill_world):
+    """A copy chosen for one supply is left for it: the second supply gets the other copy, or none."""
+    from tests.builders import sync, union_record_of
+
+    beta = ill_world["beta"]
+    instance, _items = shelve(beta, title="水浒传", count=2, isbn="9787020008728")
+    sync()
+    record = union_record_of(beta, instance)
+    _first_request, first = request_to(ill_world["alpha"], beta, record)
+    _second_request, second = request_to(ill_world["gamma"], beta, record)
+    _third_request, third = request_to(ill_world["gamma"], beta, record)
+    lending.answer(first, "will_supply")
+    lending.answer(second, "will_supply")
+    first, second = fresh(first), fresh(second)
+    assert first.item_id and second.item_id and first.item_id != second.item_id
+    lending.answer(third, "will_supply")
+    assert fresh(third).item_id is None  # both copies are promised; the clerk will find none free
