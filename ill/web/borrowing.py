@@ -22,7 +22,7 @@ from core.exceptions import UserError
 from ill.exceptions import RequestRefused
 from ill.iso18626 import codes
 from ill.models import IllMessage, IllRequest, LibraryIllSettings, Notification, RotaEntry
-from ill.web.common import age_days, reader_by_card, reader_names, staff_library, stuck_days
+from ill.web.common import age_days, readable_history, reader_by_card, reader_names, staff_library, stuck_days
 from ill.web.forms import StaffRequestForm
 from ill.web.reader import place_from_form, record_or_404, refusal_context
 from ill.workflow import REQUESTER, REQUESTER_FINAL
@@ -148,7 +148,7 @@ def detail(request, code, pk):
         "status_label": REQUESTER.label(item.status), "tab": tab_of(item.status),
         "rota": _rota_rows(item), "supplies": supplies,
         "condition_label": codes.label(codes.LOAN_CONDITIONS, item.loan_condition) if item.loan_condition else "",
-        "history": item.status_changes.order_by("at", "pk"),
+        "history": readable_history(item.status_changes.order_by("at", "pk"), REQUESTER),
         "messages_exchanged": item.messages.order_by("created_at", "pk"),
         "actions": staff_actions(item),
         "stuck": item.status not in REQUESTER_FINAL and age_days(item.status_changed_at) > stuck_days(),

@@ -131,3 +131,19 @@ def age_days(since) -> int:
 
 def stuck_days() -> int:
     return IllPolicy.current().stuck_days
+
+
+def readable_history(rows, workflow):
+    """Audit rows with their action and states in words (``action_label``, ``from_label``, ``to_label``).
+
+    Steps that keep the state (a renewal asked, a lender's note) are not in the table; their code stays.
+    """
+    rows = list(rows)
+    for row in rows:
+        try:
+            row.action_label = workflow.action(row.action).label
+        except ValueError:
+            row.action_label = row.action
+        row.from_label = workflow.label(row.from_state)
+        row.to_label = workflow.label(row.to_state)
+    return rows

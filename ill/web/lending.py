@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.exceptions import UserError
 from ill.iso18626 import codes
 from ill.models import Supply
-from ill.web.common import age_days, staff_library, stuck_days
+from ill.web.common import age_days, readable_history, staff_library, stuck_days
 from ill.web.forms import AnswerForm
 from ill.workflow import SUPPLIER, SUPPLIER_FINAL
 
@@ -107,7 +107,7 @@ def _detail_context(library, supply, form) -> dict:
         "condition_label": codes.label(codes.LOAN_CONDITIONS, supply.loan_condition) if supply.loan_condition else "",
         "actions": supply_actions(supply),
         "pickable": supply.status in PICKABLE, "shippable": supply.status in SHIPPABLE,
-        "history": supply.status_changes.order_by("at", "pk"),
+        "history": readable_history(supply.status_changes.order_by("at", "pk"), SUPPLIER),
         "messages_exchanged": supply.messages.order_by("created_at", "pk"),
         "stuck": supply.status not in SUPPLIER_FINAL and age_days(supply.status_changed_at) > stuck_days(),
     }
