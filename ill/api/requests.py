@@ -28,7 +28,7 @@ from core.api.schema import ErrorSerializer
 from core.exceptions import Conflict, NotFound, UserError
 from ill.api import serializers as s
 from ill.api.permissions import IllOwnStaff, IllSettingsPermission, IllStaff, IsReader, sees_readers
-from ill.models import IllRequest, LibraryIllSettings, Supply
+from ill.models import IllRequest, LibraryIllSettings, Peer, Supply
 from ill.services import figures, notify
 from ill.workflow import REQUESTER, SUPPLIER, SUPPLIER_ACTIVE
 from tenants.models import READER_ROLES, Library, Membership
@@ -55,6 +55,8 @@ REQUEST_ACTIONS = {
     "lost": ("borrowing", "declare_lost", ("declare_lost",)),
     "accept-condition": ("borrowing", "accept_condition", ("accept_condition",)),
     "decline-condition": ("borrowing", "decline_condition", ("decline_condition",)),
+    # Add a configured peer (another ILL system) to the rota: asked after the lenders before it.
+    "offer-to-peer": ("peers", "offer_to_peer", ("send_to_lender", "rerota")),
 }
 WITH_NOTE = {"reject", "cancel"}
 SUPPLY_ACTIONS = {
@@ -226,7 +228,7 @@ class RequestDetail(LibraryScopedView):
 class RequestAction(LibraryScopedView):
     """A step of the borrower: approve, reject, cancel, rerota, receive, lend (to the reader),
     returned (by the reader), ship-return, renew (ask the lender), lost, accept-condition,
-    decline-condition. ``note`` goes with reject and cancel."""
+    decline-condition, offer-to-peer (``peer``: its agency ID). ``note`` goes with reject and cancel."""
 
     permission_classes = STAFF
 
@@ -243,7 +245,13 @@ class RequestAction(LibraryScopedView):
         kwargs = {"actor": request.user}
         if action in WITH_NOTE:
             kwargs["note"] = form.validated_data["note"]
-        getattr(_service(module), function)(found, **kwargs)
+        if action == "offer-to-peer":
+            peer = Peer.objects.filter(agency_id=form.validated_data["peer"], active=True, lends=True).first()
+            if peer is None:
+                raise NotFound(_("No peer that lends has this agency ID."), code="no_peer")
+            getattr(_service(module), function)(found, peer, **kwargs)
+        else:
+            getattr(_service(module), function)(found, **kwargs)
         found = _own_request(request.library, number)
         show = sees_readers(request.user, request.library)
         return Response(s.IllRequestDetailSerializer(found, context=self.context(show_reader=show)).data)

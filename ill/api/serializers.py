@@ -180,6 +180,8 @@ class IllReaderPlaceRequestSerializer(IllPlaceRequestSerializer):
 
 class IllNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    peer = serializers.CharField(max_length=60, required=False, allow_blank=True, default="",
+                                 help_text="offer-to-peer: the agency ID of a configured peer that lends")
 
 
 # --- The lender's side ----------------------------------------------------------------------------
