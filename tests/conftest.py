@@ -14,14 +14,74 @@ from rest_framework.test import APIClient
 from tenants.models import Membership, Region, Role
 from tests.browser import browser  # noqa: F401 - the headless Chromium fixture of the browser tests
 
+# Member schemas for tests come from a pool of committed copies of the template: a test renames
+# one to its library's schema inside its own transaction, and the rollback at its end gives the
+# copy back, unchanged. A copy costs a third of a second; most tests make two or three libraries.
+POOL_SIZE = 6
+POOL_PREFIX = "pool_"
+
+
+def _free_pool(cursor) -> list[str]:
+    cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pool\\_%%' ORDER BY nspname")
+    return [name for (name,) in cursor.fetchall()]
+
+
+def fill_schema_pool() -> None:
+    """Top the pool up (outside a test's transaction): tests that commit keep the copy they took."""
+    import uuid
+
+    from django.conf import settings
+    from django.db import transaction
+
+    from tenants.services import schema_clone
+
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        missing = POOL_SIZE - len(_free_pool(cursor))
+    for _ in range(missing):
+        with transaction.atomic():
+            _real_clone(settings.TENANT_BASE_SCHEMA, f"{POOL_PREFIX}{uuid.uuid4().hex[:12]}")
+    schema_clone.clone_template = _pooled_clone
+    connection.set_schema_to_public()
+
+
+def _pooled_clone(template: str, schema: str) -> None:
+    from django.conf import settings
+
+    with connection.cursor() as cursor:
+        free = _free_pool(cursor) if template == settings.TENANT_BASE_SCHEMA else []
+        if not free:
+            return _real_clone(template, schema)
+        cursor.execute(f'ALTER SCHEMA "{free[0]}" RENAME TO "{schema}"')
+        # Sequences are not transactional: put them back where the template has them.
+        cursor.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE n.nspname = %s AND c.relkind = 'S'", [template])
+        resets = [f"SELECT setval('\"{schema}\".\"{name}\"', last_value, is_called) FROM \"{template}\".\"{name}\";"
+                  for (name,) in cursor.fetchall()]
+        if resets:
+            cursor.execute("\n".join(resets))
+    return None
+
+
+def _real_clone(template: str, schema: str) -> None:
+    return _REAL_CLONE(template, schema)
+
+
+_REAL_CLONE = None
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    global _REAL_CLONE
+    from tenants.services import schema_clone
     from tenants.services.provisioning import migrate_template_schema
 
     with django_db_blocker.unblock():
         migrate_template_schema()
+        _REAL_CLONE = _REAL_CLONE or schema_clone.clone_template
+        fill_schema_pool()
     yield
+    schema_clone.clone_template = _REAL_CLONE
 
 
 def drop_orphan_schemas() -> None:
@@ -49,6 +109,7 @@ def _public_schema_between_tests(request):
         request.getfixturevalue("django_db_setup")
         with request.getfixturevalue("django_db_blocker").unblock():
             drop_orphan_schemas()
+            fill_schema_pool()
     yield
     connection.set_schema_to_public()
 
