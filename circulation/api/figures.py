@@ -14,17 +14,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from circulation.services import figures
+from core.api.renderers import XLSX_TYPE, CsvRenderer, XlsxRenderer
 from tenants.api.permissions import own_library_roles
 from tenants.models import Role
 
 OWN_STAFF = [IsAuthenticated, own_library_roles(Role.CIRCULATION, Role.LIBRARY_ADMIN)]
 CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 PERIOD_PARAMETERS = [
     OpenApiParameter("term", int, description="a term of the school calendar, by id"),
@@ -103,23 +103,6 @@ class FiguresSerializer(serializers.Serializer):
     grades = GradeSerializer(many=True)
     classes = ClassSerializer(many=True)
     titles = TitleSerializer(many=True, help_text="the ten most-borrowed titles of the period")
-
-
-class _Download(BaseRenderer):
-    """Lets a client that asks only for the file's type have it; errors still come as JSON text."""
-
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else JSONRenderer().render(data)
-
-
-class CsvRenderer(_Download):
-    media_type, format = "text/csv", "csv"
-
-
-class XlsxRenderer(_Download):
-    media_type, format = XLSX_TYPE, "xlsx"
 
 
 def figures_of(request) -> dict:

@@ -15,17 +15,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.renderers import XLSX_TYPE, CsvRenderer, XlsxRenderer
 from core.api.schema import ERRORS
 from ill.models import FeeSchedule, ServiceType, SubsidyRule
 from ill.services import fees
 from tenants.models import Library, Region
 
 CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 PERIOD = [
     OpenApiParameter("year", int, description="the calendar year (default: this year)"),
@@ -104,23 +104,6 @@ def _valid(serializer):
 
 
 # --- Statements --------------------------------------------------------------------------------
-
-class _Download(BaseRenderer):
-    """Lets a client that asks only for the file's type have it; errors still come as JSON text."""
-
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else JSONRenderer().render(data)
-
-
-class CsvRenderer(_Download):
-    media_type, format = "text/csv", "csv"
-
-
-class XlsxRenderer(_Download):
-    media_type, format = XLSX_TYPE, "xlsx"
-
 
 def _document(request) -> dict:
     p = request.query_params
