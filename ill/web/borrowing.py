@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.exceptions import UserError
 from ill.exceptions import RequestRefused
 from ill.iso18626 import codes
-from ill.models import IllMessage, IllRequest, LibraryIllSettings, Notification, RotaEntry
+from ill.models import IllMessage, IllRequest, LibraryIllSettings, Notification, Peer, RotaEntry
 from ill.web.common import age_days, readable_history, reader_by_card, reader_names, staff_library, stuck_days
 from ill.web.forms import StaffRequestForm
 from ill.web.reader import place_from_form, record_or_404, refusal_context
@@ -151,6 +151,8 @@ def detail(request, code, pk):
         "history": readable_history(item.status_changes.order_by("at", "pk"), REQUESTER),
         "messages_exchanged": item.messages.order_by("created_at", "pk"),
         "actions": staff_actions(item),
+        "peers": (Peer.objects.filter(active=True, lends=True).order_by("name")
+                  if item.status in (R.SOURCING, R.END_OF_ROTA) else Peer.objects.none()),
         "stuck": item.status not in REQUESTER_FINAL and age_days(item.status_changed_at) > stuck_days(),
     })
 
@@ -178,6 +180,28 @@ def act(request, code, pk):
         messages.success(request, _("Request %(number)s: %(action)s — done.") % {
             "number": item.number,
             "action": REQUESTER.action(name).label if name != "ask_renewal" else _("renewal asked")})
+    return redirect("ill-request-detail", code=library.code, pk=item.pk)
+
+
+@login_required
+@require_POST
+def offer_to_peer(request, code, pk):
+    """Put a configured peer (another ILL system) on the request's rota and ask it when its turn comes."""
+    from ill.services import peers
+
+    library = staff_library(request, code)
+    item = _request_or_404(library, pk)
+    peer = Peer.objects.filter(pk=request.POST.get("peer") or 0, active=True, lends=True).first()
+    if peer is None or item.status not in (R.SOURCING, R.END_OF_ROTA):
+        messages.error(request, _("That cannot be done to this request now."))
+        return redirect("ill-request-detail", code=library.code, pk=item.pk)
+    try:
+        peers.offer_to_peer(item, peer, actor=request.user)
+    except UserError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Request %(number)s was offered to %(peer)s.") % {
+            "number": item.number, "peer": peer.name})
     return redirect("ill-request-detail", code=library.code, pk=item.pk)
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("lib/<str:code>/request/<str:urid>/", borrowing.place_for_reader, name="ill-staff-request-form"),
     path("lib/<str:code>/requests/<int:pk>/", borrowing.detail, name="ill-request-detail"),
     path("lib/<str:code>/requests/<int:pk>/act/", borrowing.act, name="ill-request-act"),
+    path("lib/<str:code>/requests/<int:pk>/offer-to-peer/", borrowing.offer_to_peer, name="ill-request-offer-peer"),
     path("lib/<str:code>/messages/<int:pk>/", borrowing.message_xml, name="ill-message-xml"),
     path("lib/<str:code>/lending/", lending.queue, name="ill-lending"),
     path("lib/<str:code>/lending/pull-slips/", lending.pull_slips, name="ill-pull-slips"),

@@ -32,6 +32,8 @@ RULES: dict = {
                                     why="an unknown card: the form again")],
     "ill-request-detail": [get(OWN_STAFF, args=REQUEST)],
     "ill-request-act": [post(OWN_STAFF, 302, args=REQUEST, data={"action": "reject"})],
+    "ill-request-offer-peer": [post(OWN_STAFF, 302, args=REQUEST, data={"peer": "0"},
+                                    why="no such peer: back to the request with the refusal")],
     "ill-message-xml": [get(OWN_STAFF, args={**BETA, "pk": "web_message"})],
     # --- the lending library ------------------------------------------------------------------------
     "ill-lending": [get(OWN_STAFF, args=BETA)],

@@ -160,3 +160,26 @@ def test_ill_staff_may_not_change_the_settings(alpha_staff):
 def test_the_figures_page_counts_the_requests(alpha_staff, awaiting):
     html = alpha_staff.get("/ill/lib/alpha/figures/").content.decode()
     assert 'id="figures-borrowing" data-made="1"' in html
+
+
+def test_a_request_no_member_could_supply_is_offered_to_a_peer_from_its_page(alpha_staff, ill_world, shared_book):
+    from ill.models import IllMessage
+    from ill.services.peers import configure_peer
+    from ill.services.transitions import advance_request, next_request_number
+
+    peer = configure_peer(agency_id="KOHA-WEB", name="Koha", endpoint="https://koha.example.org/iso18626",
+                          inbound_secret="their-secret-of-16+")
+    request = IllRequest.objects.create(number=next_request_number(), borrower=ill_world["alpha"],
+                                        union_record=shared_book["record"], bib={"title": "红楼梦"},
+                                        status=IllRequest.Status.SOURCING)
+    advance_request(request, "end_rota")
+    page = alpha_staff.get(f"/ill/lib/alpha/requests/{request.pk}/").content.decode()
+    assert 'id="ill-offer-peer"' in page and f'value="{peer.pk}"' in page
+
+    answer = alpha_staff.post(f"/ill/lib/alpha/requests/{request.pk}/offer-to-peer/", {"peer": peer.pk})
+    assert answer.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "requested" and request.lender_peer == peer
+    assert IllMessage.objects.filter(request=request, kind="Request", delivery="pending").exists()
+    page = alpha_staff.get(f"/ill/lib/alpha/requests/{request.pk}/").content.decode()
+    assert 'id="ill-offer-peer"' not in page  # with a lender now
