@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -552,7 +551,3 @@ class FeeLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supply_id} {self.amount}"
-
-
-def private_root():
-    return settings.ILL_PRIVATE_ROOT

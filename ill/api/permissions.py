@@ -23,13 +23,18 @@ from tenants.services import access
 
 
 class IllStaff(BasePermission):
+    """Reading: the library's ILL staff (coordinators of its region too); changing: ``acting_role``
+    held by a membership of the library itself."""
+
+    acting_role = Role.ILL_STAFF
+
     def has_permission(self, request, view) -> bool:
         library = getattr(request, "library", None)
         if library is None or not request.user.is_authenticated:
             return False
         if request.method in SAFE_METHODS:
             return access.has_role(request.user, library, Role.ILL_STAFF)
-        return access.has_own_role(request.user, library, Role.ILL_STAFF)
+        return access.has_own_role(request.user, library, self.acting_role)
 
 
 class IllOwnStaff(BasePermission):
@@ -41,14 +46,10 @@ class IllOwnStaff(BasePermission):
                     and access.has_own_role(request.user, library, Role.ILL_STAFF))
 
 
-class IllSettingsPermission(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        library = getattr(request, "library", None)
-        if library is None or not request.user.is_authenticated:
-            return False
-        if request.method in SAFE_METHODS:
-            return access.has_role(request.user, library, Role.ILL_STAFF)
-        return access.has_own_role(request.user, library, Role.LIBRARY_ADMIN)
+class IllSettingsPermission(IllStaff):
+    """The ILL settings: read like the queues, changed by the library's own administrator."""
+
+    acting_role = Role.LIBRARY_ADMIN
 
 
 class IsReader(BasePermission):

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from ill.models import IllMessage, IllRequest, LibraryIllSettings, Peer, RotaEntry, Supply
 from ill.workflow import (
@@ -268,7 +267,3 @@ def _send_later(message: IllMessage) -> None:
 
     pk = message.pk
     transaction.on_commit(lambda: tasks.send_message.delay(pk))
-
-
-def now():
-    return timezone.now()
